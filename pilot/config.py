@@ -1,0 +1,35 @@
+"""Settings from environment variables, with defaults that work on a fresh clone."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    db: str
+    memory_limit: str
+    session_idle_hours: float
+    lockout_attempts: int
+    lockout_minutes: int
+    retention_years: int
+    appropriation_eur: float
+    demo_mode: bool
+
+
+def settings() -> Settings:
+    """Read the settings now (tests change the environment between cases)."""
+    env = os.environ
+    return Settings(
+        db=env.get("PILOT_DB", str(ROOT / "data" / "pilot.duckdb")),
+        memory_limit=env.get("PILOT_MEMORY_LIMIT", "1GB"),
+        session_idle_hours=float(env.get("PILOT_SESSION_IDLE_HOURS", "8")),
+        lockout_attempts=int(env.get("PILOT_LOCKOUT_ATTEMPTS", "5")),
+        lockout_minutes=int(env.get("PILOT_LOCKOUT_MINUTES", "15")),
+        retention_years=int(env.get("PILOT_RETENTION_YEARS", "5")),
+        appropriation_eur=float(env.get("PILOT_APPROPRIATION_EUR", "200000")),
+        demo_mode=env.get("PILOT_DEMO_MODE", "1") not in ("0", "false", "no"),
+    )

@@ -1,0 +1,139 @@
+"""The database: an engine from PILOT_DB, transactions, migrations.
+
+The only module that knows which backend runs: a file path means embedded DuckDB, a
+``postgresql://`` URL means PostgreSQL. Everything else talks SQLAlchemy Core with ``text()``
+and named binds, in portable SQL.
+"""
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from pilot.config import settings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+T = TypeVar("T")
+
+
+class DatabaseBusy(Exception):
+    """Another process (usually the running app) holds the DuckDB file."""
+
+
+class WriteConflict(Exception):
+    """Someone else changed the record first; the caller should reload."""
+
+
+def is_postgres(url: str) -> bool:
+    return url.startswith(("postgresql://", "postgresql+", "postgres://"))
+
+
+def make_engine(url: str | None = None) -> Engine:
+    """Create an engine. DuckDB is opened with external access and extension loading off."""
+    url = url or settings().db
+    if is_postgres(url):
+        if url.startswith("postgres://"):
+            url = "postgresql://" + url[len("postgres://"):]
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    path = Path(url)
+    if str(path) != ":memory:":
+        path.parent.mkdir(parents=True, exist_ok=True)
+    config = {
+        "enable_external_access": False,
+        "autoload_known_extensions": False,
+        "autoinstall_known_extensions": False,
+        "memory_limit": settings().memory_limit,
+    }
+    engine = sa.create_engine(f"duckdb:///{path}", connect_args={"config": config},
+                              pool_size=10, max_overflow=20)
+    try:
+        with engine.connect():
+            pass
+    except Exception as exc:  # duckdb raises IOException "Could not set lock on file"
+        if "lock" in str(exc).lower():
+            engine.dispose()
+            raise DatabaseBusy(str(path)) from exc
+        raise
+    return engine
+
+
+def backend(engine: Engine) -> str:
+    return "postgresql" if engine.dialect.name.startswith("postgres") else "duckdb"
+
+
+def utcnow() -> datetime:
+    """Timestamps are stored as naive UTC."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _is_retryable(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return ("conflict" in text and "write-write" in text) or "conflict on" in text \
+        or "could not serialize" in text or "deadlock" in text
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Connection]:
+    """One transaction: committed when the block ends, rolled back on any error."""
+    with engine.begin() as conn:
+        yield conn
+
+
+def run_in_transaction(engine: Engine, work: Callable[[Connection], T], attempts: int = 4) -> T:
+    """Run ``work(conn)`` in a transaction, retrying when a concurrent write conflicts at commit.
+
+    DuckDB detects write-write conflicts at COMMIT; the whole unit of work is retried, so the
+    retry sees the other writer's result. After the last attempt WriteConflict is raised.
+    """
+    for attempt in range(attempts):
+        try:
+            with engine.begin() as conn:
+                return work(conn)
+        except sa.exc.DBAPIError as exc:
+            if not _is_retryable(exc):
+                raise
+            if attempt == attempts - 1:
+                raise WriteConflict(str(exc)) from exc
+            time.sleep(0.02 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def _statements(sql: str) -> list[str]:
+    """Split a migration file into statements (no semicolons inside our literals)."""
+    sql = re.sub(r"--[^\n]*", "", sql)
+    return [s.strip() for s in sql.split(";") if s.strip()]
+
+
+def migrate(engine: Engine) -> list[str]:
+    """Apply the migrations not yet recorded, in order. Running it twice changes nothing."""
+    with engine.begin() as conn:
+        conn.execute(sa.text(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            " version VARCHAR(64) PRIMARY KEY, applied_at TIMESTAMP NOT NULL)"))
+        done = {r[0] for r in conn.execute(sa.text("SELECT version FROM schema_migrations"))}
+    applied = []
+    for path in sorted(MIGRATIONS.glob("*.sql")):
+        if path.stem in done:
+            continue
+        with engine.begin() as conn:
+            for stmt in _statements(path.read_text(encoding="utf-8")):
+                conn.execute(sa.text(stmt))
+            conn.execute(sa.text("INSERT INTO schema_migrations (version, applied_at) "
+                                 "VALUES (:v, :at)"), {"v": path.stem, "at": utcnow()})
+        applied.append(path.stem)
+    return applied
+
+
+def is_empty(engine: Engine) -> bool:
+    """True when the pilot holds no companies yet (demo data may be loaded)."""
+    with engine.connect() as conn:
+        return conn.execute(sa.text("SELECT COUNT(*) FROM companies")).scalar_one() == 0

@@ -1,0 +1,1 @@
+"""All SQL of the pilot's records, one module per aggregate, always parameterised."""

@@ -1,0 +1,113 @@
+"""Participants: enrolment (with the employment row at enrolment), edits, exit, caseload lists."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from pilot.access import Scope, require_company, require_editor
+from pilot.records import audit, employment
+from pilot.records._scope import bound, participant_condition
+from pilot.records._versioned import update_versioned
+
+FIELDS = ("code", "enrolled_on", "exited_on", "first_language", "job_title", "occupation_code",
+          "share_with_employer", "display_name", "notes")
+EDITABLE = ("first_language", "job_title", "occupation_code", "share_with_employer",
+            "display_name", "notes", "coach_id", "enrolled_on")
+
+
+def _columns(scope: Scope) -> str:
+    # Display names and notes never leave the coach's and admin's views (services see codes only).
+    personal = "p.display_name, p.notes" if scope.sees_names else "NULL AS display_name, NULL AS notes"
+    return ("p.id, p.code, p.company_id, c.name AS company_name, c.business_id, p.enrolled_on, "
+            "p.exited_on, p.first_language, p.job_title, p.occupation_code, p.share_with_employer, "
+            f"p.coach_id, u.username AS coach, {personal}, p.version")
+
+
+def _visible(scope: Scope) -> tuple[str, dict[str, Any]]:
+    cond, params = participant_condition(scope, "p.company_id", "p.coach_id")
+    if scope.role == "employer":
+        cond += " AND p.share_with_employer = TRUE"
+    return cond, params
+
+
+def list_participants(conn: Connection, scope: Scope, company_id: int | None = None,
+                      status: str | None = None, as_of: date | None = None,
+                      search: str | None = None) -> list[dict[str, Any]]:
+    """The caseload: participants in the scope, by company and status (active / exited) as of a date."""
+    cond, params = _visible(scope)
+    where = [cond]
+    params["as_of"] = as_of or date.today()
+    if company_id is not None:
+        where.append("p.company_id = :company_id")
+        params["company_id"] = company_id
+    if status == "active":
+        where.append("(p.exited_on IS NULL OR p.exited_on > :as_of)")
+    elif status == "exited":
+        where.append("p.exited_on <= :as_of")
+    if search:
+        where.append("(LOWER(p.code) LIKE :q" + (" OR LOWER(p.display_name) LIKE :q" if scope.sees_names else "") + ")")
+        params["q"] = f"%{search.strip().lower()}%"
+    sql = (f"SELECT {_columns(scope)} FROM participants p JOIN companies c ON c.id = p.company_id "
+           f"LEFT JOIN users u ON u.id = p.coach_id WHERE {' AND '.join(where)} ORDER BY p.code")
+    return [dict(r._mapping) for r in conn.execute(bound(sql, params), params)]
+
+
+def get_participant(conn: Connection, scope: Scope, participant_id: int) -> dict[str, Any] | None:
+    cond, params = _visible(scope)
+    params["id"] = participant_id
+    sql = (f"SELECT {_columns(scope)} FROM participants p JOIN companies c ON c.id = p.company_id "
+           f"LEFT JOIN users u ON u.id = p.coach_id WHERE p.id = :id AND {cond}")
+    row = conn.execute(bound(sql, params), params).first()
+    return dict(row._mapping) if row else None
+
+
+def id_by_code(conn: Connection, code: str) -> int | None:
+    row = conn.execute(sa.text("SELECT id FROM participants WHERE code = :c"), {"c": code}).first()
+    return int(row.id) if row else None
+
+
+def enrol(conn: Connection, actor: Scope, values: dict[str, Any], company_id: int,
+          coach_id: int | None, start: dict[str, Any]) -> int:
+    """Insert a participant and the employment row at enrolment (``start``: status, hours...)."""
+    require_editor(actor)
+    require_company(actor, company_id)
+    row = {f: values.get(f) for f in FIELDS}
+    row.update(company_id=company_id, coach_id=coach_id, exited_on=None)
+    new_id = conn.execute(sa.text(
+        "INSERT INTO participants (code, company_id, enrolled_on, exited_on, first_language, job_title, "
+        "occupation_code, share_with_employer, coach_id, display_name, notes) VALUES (:code, "
+        ":company_id, :enrolled_on, :exited_on, :first_language, :job_title, :occupation_code, "
+        ":share_with_employer, :coach_id, :display_name, :notes) RETURNING id"), row).scalar_one()
+    audit.record(conn, actor, "create", "participant", new_id, after=row)
+    employment.record_change(conn, actor, int(new_id), {**start, "effective_on": row["enrolled_on"]})
+    return int(new_id)
+
+
+def update_participant(conn: Connection, actor: Scope, participant_id: int, version: int,
+                       values: dict[str, Any]) -> int:
+    require_editor(actor)
+    before = get_participant(conn, actor, participant_id)
+    if before is None:
+        raise LookupError(participant_id)
+    changes = {f: values[f] for f in EDITABLE if f in values}
+    new_version = update_versioned(conn, "participants", participant_id, version, changes)
+    old, new = audit.changed(before, changes)
+    audit.record(conn, actor, "update", "participant", participant_id, before=old, after=new)
+    return new_version
+
+
+def exit_participant(conn: Connection, actor: Scope, participant_id: int, version: int,
+                     exited_on: date, status_at_exit: dict[str, Any]) -> int:
+    """Record the exit date and the employment status at exit as a dated employment row."""
+    require_editor(actor)
+    before = get_participant(conn, actor, participant_id)
+    if before is None:
+        raise LookupError(participant_id)
+    new_version = update_versioned(conn, "participants", participant_id, version, {"exited_on": exited_on})
+    audit.record(conn, actor, "update", "participant", participant_id,
+                 before={"exited_on": before["exited_on"]}, after={"exited_on": exited_on})
+    employment.record_change(conn, actor, participant_id, {**status_at_exit, "effective_on": exited_on})
+    return new_version
