@@ -7,6 +7,7 @@ and named binds, in portable SQL.
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -64,6 +65,34 @@ def make_engine(url: str | None = None) -> Engine:
             raise DatabaseBusy(str(path)) from exc
         raise
     return engine
+
+
+_shared: dict[str, Engine] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_engine(url: str | None = None) -> Engine:
+    """One migrated engine per URL for the whole process (the app's sessions and its routes).
+
+    A process-wide pool is the point here: DuckDB lets one process hold the file, and every
+    Streamlit session is a thread of that process, each checking out its own connection.
+    """
+    url = url or settings().db
+    with _shared_lock:
+        engine = _shared.get(url)
+        if engine is None:
+            engine = make_engine(url)
+            migrate(engine)
+            _shared[url] = engine
+        return engine
+
+
+def dispose_shared() -> None:
+    """Close the process's engines (tests, and restore of a backup)."""
+    with _shared_lock:
+        for engine in _shared.values():
+            engine.dispose()
+        _shared.clear()
 
 
 def backend(engine: Engine) -> str:
@@ -131,6 +160,12 @@ def migrate(engine: Engine) -> list[str]:
                                  "VALUES (:v, :at)"), {"v": path.stem, "at": utcnow()})
         applied.append(path.stem)
     return applied
+
+
+def ping(engine: Engine) -> None:
+    """Raise when the database does not answer."""
+    with engine.connect() as conn:
+        conn.execute(sa.text("SELECT 1"))
 
 
 def is_empty(engine: Engine) -> bool:

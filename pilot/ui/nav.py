@@ -1,0 +1,37 @@
+"""The pages each role sees. streamlit_app.py builds st.navigation from this list (no auto-discovery)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    path: str
+    title_key: str
+    icon: str
+    roles: tuple[str, ...]
+    section_key: str
+    url_path: str
+    default_for: tuple[str, ...] = ()
+
+
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("pages/companies.py", "nav.companies", ":material/factory:", ("coach", "admin"),
+             "nav.section.work", "companies", default_for=("coach", "admin")),
+    PageSpec("pages/participants.py", "nav.participants", ":material/group:", ("coach", "admin"),
+             "nav.section.work", "participants"),
+)
+
+
+def pages_for(role: str, translate) -> dict[str, list]:
+    """st.Page objects for a role, grouped by translated section."""
+    sections: dict[str, list] = {}
+    for spec in PAGES:
+        if role not in spec.roles:
+            continue
+        page = st.Page(spec.path, title=translate(spec.title_key), icon=spec.icon,
+                       url_path=spec.url_path, default=role in spec.default_for)
+        sections.setdefault(translate(spec.section_key), []).append(page)
+    return sections
