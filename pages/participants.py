@@ -18,9 +18,9 @@ coach_names = {c["id"]: c["display_name"] or c["username"] for c in coach_rows}
 
 f1, f2, f3 = st.columns([2, 1, 2])
 company_filter = f1.selectbox(t("field.company"), [None] + list(company_names), key="pf_company",
-                              format_func=lambda i: t("common.all") if i is None else company_names[i])
+                              format_func=core.mapper(company_names, "common.all"))
 status = f2.radio(t("participants.status"), ["active", "exited", None], horizontal=True, key="pf_status",
-                  format_func=lambda s: t("common.all") if s is None else widgets.label("participant_status", s))
+                  format_func=core.labeller("participant_status", "common.all"))
 search = f3.text_input(t("common.search"), key="pf_search", placeholder=t("participants.search_hint"))
 rows = core.read(lambda c: participants.list_participants(c, scope, company_filter, status, search=search or None))
 st.caption(t("common.rows", count=len(rows)))
@@ -40,7 +40,7 @@ with enrol_tab:
         with c1:
             widgets.field_errors(problems, "code")
         company_id = c2.selectbox(t("field.company"), list(company_names), key=f"{prefix}_company",
-                                  format_func=company_names.get, index=None)
+                                  format_func=core.mapper(company_names), index=None)
         with c2:
             widgets.field_errors(problems, "company")
         with c1:
@@ -56,7 +56,7 @@ with enrol_tab:
             values["occupation_code"] = st.text_input(t("field.occupation_code"), key=f"{prefix}_occ")
             widgets.field_errors(problems, "occupation_code")
             coach_id = st.selectbox(t("field.coach"), [None] + list(coach_names), key=f"{prefix}_coach",
-                                    format_func=lambda i: "—" if i is None else coach_names[i])
+                                    format_func=core.mapper(coach_names))
         values["share_with_employer"] = st.checkbox(t("field.share_with_employer"), key=f"{prefix}_share")
         values["notes"] = st.text_area(t("field.notes"), key=f"{prefix}_notes")
         widgets.field_errors(problems, "notes")
@@ -80,7 +80,7 @@ with enrol_tab:
 
 with edit_tab:
     chosen = st.selectbox(t("participants.choose"), [r["id"] for r in rows], key="edit_pick", index=None,
-                          format_func=lambda i: next(r["code"] for r in rows if r["id"] == i))
+                          format_func=core.mapper({r["id"]: r["code"] for r in rows}))
     person = core.read(lambda c: participants.get_participant(c, scope, chosen)) if chosen else None
     if person:
         prefix = f"form_edit_{person['id']}"

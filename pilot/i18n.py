@@ -35,6 +35,10 @@ def normalise_lang(lang: str | None) -> str:
     return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
 
 
+def babel_locale(lang: str) -> str:
+    return _BABEL[normalise_lang(lang)]
+
+
 def has_key(key: str, lang: str) -> bool:
     return key in catalogue(normalise_lang(lang))
 

@@ -14,6 +14,12 @@ from pilot.access import Scope
 TEST_PG = os.environ.get("PILOT_TEST_PG")  # a postgresql:// URL runs the data-layer tests there too
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # The app hides error details from users; tests want to see them.
+    from streamlit import config as st_config
+    st_config.set_option("client.showErrorDetails", "full")
+
+
 @pytest.fixture
 def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
     """A new, migrated, empty DuckDB file for one test (PILOT_DB points at it too)."""

@@ -75,7 +75,8 @@ def enrol(conn: Connection, actor: Scope, values: dict[str, Any], company_id: in
     require_editor(actor)
     require_company(actor, company_id)
     row = {f: values.get(f) for f in FIELDS}
-    row.update(company_id=company_id, coach_id=coach_id, exited_on=None)
+    row.update(company_id=company_id, coach_id=coach_id, exited_on=None,
+               share_with_employer=bool(row.get("share_with_employer")))
     new_id = conn.execute(sa.text(
         "INSERT INTO participants (code, company_id, enrolled_on, exited_on, first_language, job_title, "
         "occupation_code, share_with_employer, coach_id, display_name, notes) VALUES (:code, "

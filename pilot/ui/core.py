@@ -43,6 +43,23 @@ def label(code_list: str, code: str | None) -> str:
     return i18n.label(code_list, code, lang())
 
 
+def labeller(code_list: str, none_key: str | None = None) -> Callable[[Any], str]:
+    """A format_func for pickers with the language fixed now.
+
+    Widgets keep their format_func beyond the script run (AppTest calls it later), so it must not
+    read the session's language itself.
+    """
+    current = lang()
+    none_text = i18n.t(none_key, current) if none_key else "—"
+    return lambda code: none_text if code is None else i18n.label(code_list, code, current)
+
+
+def mapper(names: dict[Any, str], none_key: str | None = None) -> Callable[[Any], str]:
+    """A format_func from a dict of option -> text, with a translated text for None."""
+    none_text = i18n.t(none_key, lang()) if none_key else "—"
+    return lambda key: none_text if key is None else names.get(key, str(key))
+
+
 def scope() -> Scope:
     """The caller's scope, set by streamlit_app.py after login."""
     current = st.session_state.get("scope")

@@ -11,6 +11,7 @@ from pilot import i18n
 from pilot.domain.dates import today
 from pilot.domain.validation import Problem  # re-exported for pages
 from pilot.ui.core import label, lang, t
+from pilot.ui.core import labeller as core_labeller
 
 MIN_DATE = date(2015, 1, 1)
 
@@ -26,8 +27,7 @@ def code_select(key_label: str, code_list: str, codes: tuple[str, ...], key: str
                 value: str | None = None, optional: bool = False) -> str | None:
     options: list[str | None] = ([None] if optional else []) + list(codes)
     index = options.index(value) if value in options else 0
-    return st.selectbox(t(key_label), options, index=index, key=key,
-                        format_func=lambda c: "—" if c is None else label(code_list, c))
+    return st.selectbox(t(key_label), options, index=index, key=key, format_func=core_labeller(code_list))
 
 
 def field_errors(problems: list[Problem], field: str) -> None:
@@ -70,22 +70,26 @@ def table(rows: list[dict[str, Any]], columns: dict[str, str], codes: dict[str, 
 def language_switch() -> None:
     """fi / sv / en, kept in the URL as ?lang=."""
     current = lang()
-    names = {"fi": "Suomi", "sv": "Svenska", "en": "English"}
+    names = {"fi": "Suomi", "sv": "Svenska", "en": "English"}  # each language in its own name
     chosen = st.sidebar.selectbox(t("app.language"), i18n.LANGUAGES, index=i18n.LANGUAGES.index(current),
-                                  format_func=names.get, key="lang_select")
+                                  format_func=names.__getitem__, key="lang_select")
     if chosen != current:
         st.session_state["lang"] = chosen
         st.query_params["lang"] = chosen
         st.rerun()
 
 
-def language_name(code: str | None) -> str:
-    """A first language's name in the user's language (Babel), with the code."""
-    if not code:
-        return "—"
+def language_namer():
+    """format_func: a first language's name in the user's language (Babel), with the code."""
     from babel import Locale
-    name = Locale.parse(i18n._BABEL[lang()]).languages.get(code)
-    return f"{name} ({code})" if name else code
+    names = Locale.parse(i18n.babel_locale(lang())).languages
+
+    def name(code: str | None) -> str:
+        if not code:
+            return "—"
+        found = names.get(code)
+        return f"{found} ({code})" if found else code
+    return name
 
 
 def first_language_picker(key: str, value: str | None = None) -> str | None:
@@ -95,7 +99,7 @@ def first_language_picker(key: str, value: str | None = None) -> str | None:
         options.insert(0, value)
     return st.selectbox(t("field.first_language"), options,
                         index=options.index(value) if value in options else None, key=key,
-                        format_func=language_name, accept_new_options=True,
+                        format_func=language_namer(), accept_new_options=True,
                         placeholder=t("participants.language_hint"))
 
 
