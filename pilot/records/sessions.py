@@ -1,0 +1,169 @@
+"""Sessions (coaching visits) and their attendance: log, edit with a reason when old, read."""
+from __future__ import annotations
+
+import secrets
+import string
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from pilot.access import Scope, require_company, require_editor
+from pilot.domain.attendance import attendance_rate, needs_reason
+from pilot.records import audit
+from pilot.records._scope import bound, company_condition
+from pilot.records._versioned import update_versioned
+
+FIELDS = ("held_on", "minutes", "kind", "mode", "topics", "notes")
+_COLUMNS = ("s.id, s.ref, s.company_id, c.name AS company_name, s.held_on, s.minutes, s.kind, s.mode, "
+            "s.coach_id, u.username AS coach, s.topics, s.notes, s.version")
+_FROM = "sessions s JOIN companies c ON c.id = s.company_id LEFT JOIN users u ON u.id = s.coach_id"
+
+
+class ReasonRequired(Exception):
+    """An old session is changed only with a reason, kept in the audit trail."""
+
+
+def new_ref(held_on: date) -> str:
+    """A unique key for a session logged in the app: S-<yyyymmdd>-<random6>."""
+    alphabet = string.ascii_lowercase + string.digits
+    return f"S-{held_on:%Y%m%d}-" + "".join(secrets.choice(alphabet) for _ in range(6))
+
+
+def booking_defaults(conn: Connection, scope: Scope, company_id: int, on: date) -> list[dict[str, Any]]:
+    """The company's participants active on the day: who a new session is pre-filled with."""
+    cond, params = company_condition(scope, "p.company_id")
+    params.update(company_id=company_id, on=on)
+    sql = ("SELECT p.id, p.code, p.display_name FROM participants p WHERE p.company_id = :company_id "
+           "AND p.enrolled_on <= :on AND (p.exited_on IS NULL OR p.exited_on > :on) "
+           f"AND p.anonymised_at IS NULL AND {cond} ORDER BY p.code")
+    rows = [dict(r._mapping) for r in conn.execute(bound(sql, params), params)]
+    if not scope.sees_names:
+        for row in rows:
+            row["display_name"] = None
+    return rows
+
+
+def _check_booked(conn: Connection, company_id: int, booked: dict[int, str]) -> None:
+    if not booked:
+        return
+    params = {"ids": list(booked), "company_id": company_id}
+    n = conn.execute(bound("SELECT COUNT(*) FROM participants WHERE id IN :ids AND company_id = :company_id",
+                           params), params).scalar_one()
+    if n != len(booked):
+        raise ValueError("a booked participant is not at the session's company")
+
+
+def log_session(conn: Connection, actor: Scope, company_id: int, values: dict[str, Any],
+                booked: dict[int, str]) -> int:
+    """Insert a session and one attendance row per booked participant (checked values)."""
+    require_editor(actor)
+    require_company(actor, company_id)
+    _check_booked(conn, company_id, booked)
+    row = {f: values.get(f) for f in FIELDS}
+    row.update(company_id=company_id, coach_id=actor.user_id, ref=values.get("ref") or new_ref(row["held_on"]))
+    new_id = int(conn.execute(sa.text(
+        "INSERT INTO sessions (ref, company_id, held_on, minutes, kind, mode, coach_id, topics, notes) "
+        "VALUES (:ref, :company_id, :held_on, :minutes, :kind, :mode, :coach_id, :topics, :notes) "
+        "RETURNING id"), row).scalar_one())
+    for pid, status in booked.items():
+        conn.execute(sa.text("INSERT INTO attendance (session_id, participant_id, status) VALUES (:s, :p, :st)"),
+                     {"s": new_id, "p": pid, "st": status})
+    audit.record(conn, actor, "create", "session", new_id,
+                 after={**row, "attendance": {str(k): v for k, v in booked.items()}})
+    return new_id
+
+
+def get_session(conn: Connection, scope: Scope, session_id: int) -> dict[str, Any] | None:
+    cond, params = company_condition(scope, "s.company_id")
+    params["id"] = session_id
+    row = conn.execute(bound(f"SELECT {_COLUMNS} FROM {_FROM} WHERE s.id = :id AND {cond}", params),
+                       params).first()
+    return dict(row._mapping) if row else None
+
+
+def attendance(conn: Connection, session_id: int) -> dict[int, str]:
+    rows = conn.execute(sa.text("SELECT participant_id, status FROM attendance WHERE session_id = :s"),
+                        {"s": session_id})
+    return {int(r.participant_id): r.status for r in rows}
+
+
+def update_session(conn: Connection, actor: Scope, session_id: int, version: int, values: dict[str, Any],
+                   booked: dict[int, str], today: date, reason: str | None = None) -> int:
+    """Change a session and its attendance. Older than the edit window: a reason is required."""
+    require_editor(actor)
+    before = get_session(conn, actor, session_id)
+    if before is None:
+        raise LookupError(session_id)
+    old_day = before["held_on"]
+    new_day = values.get("held_on", old_day)
+    if (needs_reason(old_day, today) or needs_reason(new_day, today)) and not (reason or "").strip():
+        raise ReasonRequired(session_id)
+    _check_booked(conn, before["company_id"], booked)
+    changes = {f: values[f] for f in FIELDS if f in values}
+    new_version = update_versioned(conn, "sessions", session_id, version, changes)
+    old_booked = attendance(conn, session_id)
+    for pid, status in booked.items():
+        if pid not in old_booked:
+            conn.execute(sa.text("INSERT INTO attendance (session_id, participant_id, status) "
+                                 "VALUES (:s, :p, :st)"), {"s": session_id, "p": pid, "st": status})
+        elif old_booked[pid] != status:
+            # Only the status changes: the (session, participant) key stays put.
+            conn.execute(sa.text("UPDATE attendance SET status = :st WHERE session_id = :s AND participant_id = :p"),
+                         {"s": session_id, "p": pid, "st": status})
+    for pid in set(old_booked) - set(booked):
+        conn.execute(sa.text("DELETE FROM attendance WHERE session_id = :s AND participant_id = :p"),
+                     {"s": session_id, "p": pid})
+    old, new = audit.changed(before, changes)
+    if old_booked != booked:
+        old["attendance"] = {str(k): v for k, v in sorted(old_booked.items())}
+        new["attendance"] = {str(k): v for k, v in sorted(booked.items())}
+    audit.record(conn, actor, "update", "session", session_id, before=old, after=new,
+                 reason=(reason or "").strip() or None)
+    return new_version
+
+
+def list_sessions(conn: Connection, scope: Scope, company_id: int | None = None,
+                  since: date | None = None, until: date | None = None,
+                  coach_id: int | None = None) -> list[dict[str, Any]]:
+    """Sessions in the scope, newest first, with counts of booked and present and the rate."""
+    cond, params = company_condition(scope, "s.company_id")
+    where = [cond]
+    filters = {"company_id": "s.company_id = :company_id", "since": "s.held_on >= :since",
+               "until": "s.held_on <= :until", "coach_id": "s.coach_id = :coach_id"}
+    for name, value in (("company_id", company_id), ("since", since), ("until", until), ("coach_id", coach_id)):
+        if value is not None:
+            where.append(filters[name])
+            params[name] = value
+    # Counts come from a grouped subquery so the outer SELECT keeps plain columns (portable).
+    sql = (f"SELECT {_COLUMNS}, COALESCE(n.booked, 0) AS booked, COALESCE(n.present, 0) AS present, "
+           "COALESCE(n.absent, 0) AS absent "
+           f"FROM {_FROM} LEFT JOIN (SELECT session_id, COUNT(*) AS booked, "
+           "SUM(CASE WHEN status = 'present' THEN 1 ELSE 0 END) AS present, "
+           "SUM(CASE WHEN status = 'absent' THEN 1 ELSE 0 END) AS absent "
+           "FROM attendance GROUP BY session_id) n ON n.session_id = s.id "
+           f"WHERE {' AND '.join(where)} ORDER BY s.held_on DESC, s.id DESC")
+    rows = [dict(r._mapping) for r in conn.execute(bound(sql, params), params)]
+    for row in rows:
+        present, absent = int(row["present"] or 0), int(row["absent"] or 0)
+        row["present"], row["absent"] = present, absent
+        row["attendance_rate"] = attendance_rate(["present"] * present + ["absent"] * absent)
+    return rows
+
+
+def session_attendance_rate(conn: Connection, session_id: int) -> float | None:
+    return attendance_rate(attendance(conn, session_id).values())
+
+
+def company_hours(conn: Connection, scope: Scope, company_id: int, as_of: date | None = None) -> dict[str, float]:
+    """Coaching hours (sessions' minutes) and participant hours (present rows) of one company."""
+    require_company(scope, company_id)
+    params = {"c": company_id, "as_of": as_of or date.today()}
+    coaching = conn.execute(sa.text(
+        "SELECT COALESCE(SUM(minutes), 0) FROM sessions WHERE company_id = :c AND held_on <= :as_of"),
+        params).scalar_one()
+    attended = conn.execute(sa.text(
+        "SELECT COALESCE(SUM(s.minutes), 0) FROM attendance a JOIN sessions s ON s.id = a.session_id "
+        "WHERE s.company_id = :c AND s.held_on <= :as_of AND a.status = 'present'"), params).scalar_one()
+    return {"coaching_hours": round(float(coaching) / 60, 1), "participant_hours": round(float(attended) / 60, 1)}

@@ -1,0 +1,104 @@
+"""My week: the coach's start page, as queries over the caller's scope."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from pilot.access import Scope
+from pilot.domain.dates import add_months
+from pilot.records import adaptations, sessions
+from pilot.records._scope import bound, participant_condition
+
+QUIET_DAYS = 30  # a participant with no session attended in this many days needs a look
+FOLLOWUP_MONTHS = 6
+FOLLOWUP_AHEAD_DAYS = 14  # follow-ups due within this many days are listed already
+
+
+def week_bounds(today: date) -> tuple[date, date]:
+    """Monday and Sunday of the week of ``today``."""
+    monday = today - timedelta(days=today.weekday())
+    return monday, monday + timedelta(days=6)
+
+
+def sessions_this_week(conn: Connection, scope: Scope, today: date) -> list[dict[str, Any]]:
+    """Sessions held this week by the caller (every session in scope when they have no account id)."""
+    monday, sunday = week_bounds(today)
+    return sessions.list_sessions(conn, scope, since=monday, until=sunday, coach_id=scope.user_id)
+
+
+def _caseload(scope: Scope) -> tuple[str, dict[str, Any]]:
+    cond, params = participant_condition(scope, "p.company_id", "p.coach_id")
+    if scope.role == "coach" and scope.user_id is not None:
+        # A coach's own caseload first: their participants, plus the unassigned ones they reach.
+        cond += " AND (p.coach_id = :me OR p.coach_id IS NULL)"
+        params["me"] = scope.user_id
+    return cond, params
+
+
+def quiet_participants(conn: Connection, scope: Scope, today: date) -> list[dict[str, Any]]:
+    """Active participants with no session attended (present) in the last QUIET_DAYS days."""
+    cond, params = _caseload(scope)
+    params.update(today=today, since=today - timedelta(days=QUIET_DAYS))
+    sql = ("SELECT p.id, p.code, p.display_name, c.name AS company_name, MAX(s.held_on) AS last_session "
+           "FROM participants p JOIN companies c ON c.id = p.company_id "
+           "LEFT JOIN attendance a ON a.participant_id = p.id AND a.status = 'present' "
+           "LEFT JOIN sessions s ON s.id = a.session_id AND s.held_on <= :today "
+           f"WHERE {cond} AND p.enrolled_on <= :today AND (p.exited_on IS NULL OR p.exited_on > :today) "
+           "AND p.anonymised_at IS NULL "
+           "GROUP BY p.id, p.code, p.display_name, c.name "
+           "HAVING MAX(s.held_on) IS NULL OR MAX(s.held_on) < :since ORDER BY last_session NULLS FIRST, p.code")
+    rows = [dict(r._mapping) for r in conn.execute(bound(sql, params), params)]
+    if not scope.sees_names:
+        for row in rows:
+            row["display_name"] = None
+    return rows
+
+
+def waiting_adaptations(conn: Connection, scope: Scope, today: date) -> list[dict[str, Any]]:
+    """Open adaptations (not evaluated or dropped), longest waiting since their last step first."""
+    rows = adaptations.list_adaptations(conn, scope, open_only=True)
+    for row in rows:
+        last = max(d for d in (row["proposed_on"], row["agreed_on"], row["in_use_on"]) if d is not None)
+        row["last_step_on"] = last
+        row["waiting_days"] = (today - last).days
+    return sorted(rows, key=lambda r: -r["waiting_days"])
+
+
+def followups_due(conn: Connection, scope: Scope, today: date) -> list[dict[str, Any]]:
+    """Exited participants whose 6-month follow-up is due (or due within two weeks) and not recorded.
+
+    Recorded = an employment row dated after the exit and no earlier than two weeks before the due
+    day (a follow-up call made a little early still counts).
+    """
+    cond, params = _caseload(scope)
+    params["today"] = today
+    sql = ("SELECT p.id, p.code, p.display_name, c.name AS company_name, p.exited_on, "
+           "MAX(e.effective_on) AS last_row_on "
+           "FROM participants p JOIN companies c ON c.id = p.company_id "
+           "LEFT JOIN employment e ON e.participant_id = p.id "
+           f"WHERE {cond} AND p.exited_on IS NOT NULL AND p.exited_on <= :today AND p.anonymised_at IS NULL "
+           "GROUP BY p.id, p.code, p.display_name, c.name, p.exited_on ORDER BY p.exited_on")
+    out = []
+    for r in conn.execute(bound(sql, params), params):
+        row = dict(r._mapping)
+        due = add_months(row["exited_on"], FOLLOWUP_MONTHS)
+        if due > today + timedelta(days=FOLLOWUP_AHEAD_DAYS):
+            continue
+        last = row.pop("last_row_on")
+        if last is not None and last > row["exited_on"] and last >= due - timedelta(days=FOLLOWUP_AHEAD_DAYS):
+            continue
+        row["due_on"] = due
+        if not scope.sees_names:
+            row["display_name"] = None
+        out.append(row)
+    return sorted(out, key=lambda r: r["due_on"])
+
+
+def my_week(conn: Connection, scope: Scope, today: date) -> dict[str, list[dict[str, Any]]]:
+    """Everything the start page shows, in one call."""
+    return {"sessions": sessions_this_week(conn, scope, today),
+            "quiet": quiet_participants(conn, scope, today),
+            "adaptations": waiting_adaptations(conn, scope, today),
+            "followups": followups_due(conn, scope, today)}
