@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from pilot import db
@@ -20,15 +22,39 @@ def pytest_configure(config: pytest.Config) -> None:
     st_config.set_option("client.showErrorDetails", "full")
 
 
-@pytest.fixture
-def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
-    """A new, migrated, empty DuckDB file for one test (PILOT_DB points at it too)."""
-    path = tmp_path / "test.duckdb"
-    monkeypatch.setenv("PILOT_DB", str(path))
-    eng = db.make_engine(str(path))
+BACKENDS = ["duckdb"] + (["postgresql"] if TEST_PG else [])
+
+
+def _pg_url_with_schema(base: str, schema: str) -> str:
+    joiner = "&" if "?" in base else "?"
+    return f"{base}{joiner}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(params=BACKENDS)
+def engine(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    """A new, migrated, empty database for one test; PILOT_DB points at it too.
+
+    DuckDB: a file in the test's folder. PostgreSQL (when PILOT_TEST_PG is set): a schema of its
+    own in that database, dropped afterwards.
+    """
+    if request.param == "duckdb":
+        url = str(tmp_path / "test.duckdb")
+    else:
+        schema = f"t_{uuid.uuid4().hex[:12]}"
+        admin_engine = db.make_engine(TEST_PG)
+        with admin_engine.begin() as conn:
+            conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+        url = _pg_url_with_schema(TEST_PG, schema)
+    monkeypatch.setenv("PILOT_DB", url)
+    eng = db.make_engine(url)
     db.migrate(eng)
     yield eng
     eng.dispose()
+    db.dispose_shared()
+    if request.param == "postgresql":
+        with admin_engine.begin() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+        admin_engine.dispose()
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """Records against a real temporary database: companies, participants, employment, audit, scope."""
 from __future__ import annotations
 
+import os
 from datetime import date
 from decimal import Decimal
 
@@ -36,7 +37,7 @@ def test_company_and_participant_survive_a_restart(engine, coach, tmp_path):
     with db.transaction(engine) as conn:
         cid = add_company(conn, coach)
         enrol(conn, coach, cid)
-    url = str(engine.url.database)
+    url = os.environ["PILOT_DB"]  # the fixture's database, whichever backend
     engine.dispose()
     again = db.make_engine(url)
     with again.connect() as conn:
