@@ -20,7 +20,10 @@ run: $(VENV)/.runtime
 	$(PY) -m pilot init --demo
 	$(PY) -m streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true
 
-test: $(VENV)/.dev
+tests/a11y/node_modules/axe-core/axe.min.js: tests/a11y/package.json tests/a11y/package-lock.json
+	npm ci --prefix tests/a11y --no-audit --no-fund --silent
+
+test: $(VENV)/.dev tests/a11y/node_modules/axe-core/axe.min.js
 	$(PY) -m pytest
 
 bench: $(VENV)/.dev
