@@ -58,6 +58,33 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    """Import the pilot workbook as the system; all errors at once and a non-zero exit on any."""
+    from pilot import workbook
+    from pilot.access import SYSTEM
+    engine = open_engine()
+    result = workbook.import_workbook(engine, args.path, SYSTEM, dry_run=args.dry_run, lang=lang())
+    if result.errors:
+        print(t("workbook.errors_header", lang(), count=len(result.errors)), file=sys.stderr)
+        for line in result.lines(lang()):
+            print(line, file=sys.stderr)
+        return 1
+    for line in result.lines(lang()):
+        print(line)
+    say("workbook.dry_run_done" if args.dry_run else "workbook.imported")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from pilot import workbook
+    from pilot.access import SYSTEM
+    engine = open_engine()
+    with db.transaction(engine) as conn:
+        workbook.export_workbook(conn, SYSTEM, args.path, fmt=args.format)
+    say("workbook.exported", path=args.path)
+    return 0
+
+
 COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {}
 
 
@@ -71,6 +98,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help=t("cli.help.demo", lang()))
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("import", help=t("workbook.help_import", lang()))
+    p.add_argument("path")
+    p.add_argument("--dry-run", action="store_true", help=t("workbook.help_dry_run", lang()))
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("export", help=t("workbook.help_export", lang()))
+    p.add_argument("path")
+    p.add_argument("--format", choices=("xlsx", "csv"), default="xlsx", help=t("workbook.help_format", lang()))
+    p.set_defaults(func=cmd_export)
     return parser
 
 
