@@ -115,7 +115,8 @@ def test_editing_old_session_needs_reason(engine, coach, today, reason, allowed)
     new_booked = {**booked, first: "excused"}
 
     def edit(conn):
-        return sessions.update_session(conn, coach, sid, 1, {"minutes": 60}, new_booked, today, reason)
+        return sessions.update_session(conn, coach, sid, 1, {**VALUES, "minutes": 60, "held_on": date(2024, 3, 4)},
+                                       new_booked, today, reason)
 
     if not allowed:
         with pytest.raises(sessions.ReasonRequired):
@@ -124,6 +125,7 @@ def test_editing_old_session_needs_reason(engine, coach, today, reason, allowed)
     assert db.run_in_transaction(engine, edit) == 2
     with engine.connect() as conn:
         assert sessions.get_session(conn, coach, sid)["minutes"] == 60
+        assert sessions.get_session(conn, coach, sid)["held_on"] == date(2024, 3, 4)  # date editable
         assert sessions.attendance(conn, sid)[first] == "excused"
         entry = audit.entries(conn, entity="session", action="update")[0]
         assert json.loads(entry["before_json"])["minutes"] == 90

@@ -101,7 +101,9 @@ def update_session(conn: Connection, actor: Scope, session_id: int, version: int
     if (needs_reason(old_day, today) or needs_reason(new_day, today)) and not (reason or "").strip():
         raise ReasonRequired(session_id)
     _check_booked(conn, before["company_id"], booked)
-    changes = {f: values[f] for f in FIELDS if f in values}
+    # Only the columns that really change: setting even an unchanged value of an indexed column
+    # makes DuckDB rewrite the row, which its foreign keys refuse.
+    changes = {f: values[f] for f in FIELDS if f in values and values[f] != before[f]}
     new_version = update_versioned(conn, "sessions", session_id, version, changes)
     old_booked = attendance(conn, session_id)
     for pid, status in booked.items():
@@ -167,3 +169,13 @@ def company_hours(conn: Connection, scope: Scope, company_id: int, as_of: date |
         "SELECT COALESCE(SUM(s.minutes), 0) FROM attendance a JOIN sessions s ON s.id = a.session_id "
         "WHERE s.company_id = :c AND s.held_on <= :as_of AND a.status = 'present'"), params).scalar_one()
     return {"coaching_hours": round(float(coaching) / 60, 1), "participant_hours": round(float(attended) / 60, 1)}
+
+
+def booked_people(conn: Connection, scope: Scope, session_id: int) -> list[dict[str, Any]]:
+    """The participants booked on a session (in scope), with their attendance status."""
+    cond, params = company_condition(scope, "s.company_id")
+    params["s"] = session_id
+    names = "p.display_name" if scope.sees_names else "NULL AS display_name"
+    sql = (f"SELECT p.id, p.code, {names}, a.status FROM attendance a JOIN participants p ON p.id = a.participant_id "
+           f"JOIN sessions s ON s.id = a.session_id WHERE a.session_id = :s AND {cond} ORDER BY p.code")
+    return [dict(r._mapping) for r in conn.execute(bound(sql, params), params)]

@@ -18,8 +18,16 @@ class PageSpec:
 
 
 PAGES: tuple[PageSpec, ...] = (
+    PageSpec("pages/my_week.py", "nav.my_week", ":material/today:", ("coach", "admin"),
+             "nav.section.work", "my-week", default_for=("coach",)),
+    PageSpec("pages/log_session.py", "nav.log_session", ":material/edit_calendar:", ("coach", "admin"),
+             "nav.section.work", "log-session"),
+    PageSpec("pages/participant.py", "nav.participant", ":material/person:", ("coach", "admin"),
+             "nav.section.work", "participant"),
+    PageSpec("pages/adaptations.py", "nav.adaptations", ":material/view_kanban:", ("coach", "admin"),
+             "nav.section.work", "adaptations"),
     PageSpec("pages/companies.py", "nav.companies", ":material/factory:", ("coach", "admin"),
-             "nav.section.work", "companies", default_for=("coach", "admin")),
+             "nav.section.work", "companies", default_for=("admin",)),
     PageSpec("pages/participants.py", "nav.participants", ":material/group:", ("coach", "admin"),
              "nav.section.work", "participants"),
 )

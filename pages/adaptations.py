@@ -1,0 +1,80 @@
+"""Job adaptations of a company: propose one, see the board by stage, move one on."""
+import streamlit as st
+
+from pilot.domain import codes
+from pilot.domain.work_checks import check_adaptation, check_move, next_stages
+from pilot.records import adaptations, companies, participants
+from pilot.ui import core, widgets, work
+from pilot.ui.core import t
+
+scope = core.require_role("coach", "admin")
+st.title(t("work.adapt.title"))
+core.show_flash()
+names = dict(core.read(lambda c: companies.company_choices(c, scope)))
+if not names:
+    st.info(t("work.no_companies"))
+    st.stop()
+company_id = st.selectbox(t("field.company"), list(names), key="adapt_company", format_func=core.mapper(names))
+board = core.read(lambda c: adaptations.board(c, scope, company_id))
+
+for stage, column in zip(board, st.columns(len(board))):
+    with column:
+        st.subheader(f"{core.label('stage', stage)} ({len(board[stage])})")
+        for row in board[stage]:
+            with st.container(border=True):
+                st.markdown(f"**{core.label('adaptation_type', row['type'])}** · {row['participant_code'] or t('work.adapt.workplace')}")
+                st.caption(work.adaptation_caption(row))
+
+open_rows = [r for s in ("proposed", "agreed", "in_use") for r in board[s]]
+with st.expander(t("work.adapt.move"), expanded=bool(open_rows)):
+    labels = {r["id"]: f"{core.label('adaptation_type', r['type'])}: {r['description'][:40]}" for r in open_rows}
+    chosen = st.selectbox(t("work.adapt.choose"), list(labels), index=None, key="adapt_pick",
+                          format_func=core.mapper(labels))
+    row = next((r for r in open_rows if r["id"] == chosen), None)
+    if row:
+        prefix = f"form_move_{row['id']}"
+        version = work.held_version(prefix, row["version"])
+        problems = st.session_state.get(f"{prefix}_problems", [])
+        with st.form(prefix):
+            stage = st.radio(t("field.stage"), next_stages(row), horizontal=True, key=f"{prefix}_stage",
+                             format_func=core.labeller("stage"))
+            on = widgets.date_field("work.adapt.on", f"{prefix}_on")
+            widgets.field_errors(problems, "on")
+            effect = st.radio(t("field.effect"), [1, 2, 3, 4, 5], index=None, horizontal=True, key=f"{prefix}_effect",
+                              help=t("work.adapt.effect_help"))
+            widgets.field_errors(problems, "effect")
+            moved = st.form_submit_button(t("work.adapt.move_save"), type="primary")
+        if moved:
+            _, problems = check_move(row, stage, on, effect if stage == "evaluated" else None)
+            st.session_state[f"{prefix}_problems"] = problems
+            if problems:
+                st.rerun()
+            if core.write(lambda c: adaptations.move(c, scope, row["id"], version, stage, on,
+                                                     effect if stage == "evaluated" else None)):
+                work.reset_form(prefix)
+                core.flash("work.adapt.moved", stage=core.label("stage", stage))
+                st.rerun()
+
+with st.expander(t("work.adapt.propose"), expanded=not any(board.values())):
+    people = core.read(lambda c: participants.list_participants(c, scope, company_id=company_id, status="active"))
+    who = {p["id"]: work.person_name(p) for p in people}
+    prefix = f"form_propose_{company_id}"
+    problems = st.session_state.get(f"{prefix}_problems", [])
+    with st.form(prefix):
+        target = st.selectbox(t("work.adapt.for"), [None] + list(who), key=f"{prefix}_who",
+                              format_func=core.mapper(who, "work.adapt.workplace"))
+        values = {"type": widgets.code_select("field.adaptation_type", "adaptation_type", codes.ADAPTATION_TYPES,
+                                              f"{prefix}_type"),
+                  "description": st.text_area(t("field.description"), key=f"{prefix}_desc", height=80),
+                  "owner": st.text_input(t("field.owner"), key=f"{prefix}_owner", help=t("work.adapt.owner_help")),
+                  "proposed_on": widgets.date_field("field.proposed_on", f"{prefix}_date")}
+        for name in values:
+            widgets.field_errors(problems, name)
+        proposed = st.form_submit_button(t("work.adapt.propose"), type="primary")
+    if proposed:
+        clean, st.session_state[f"{prefix}_problems"] = check_adaptation(values)
+        if not st.session_state[f"{prefix}_problems"] and \
+                core.write(lambda c: adaptations.propose(c, scope, company_id, target, clean)):
+            work.reset_form(prefix)
+            core.flash("work.adapt.proposed")
+        st.rerun()

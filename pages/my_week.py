@@ -1,0 +1,48 @@
+"""My week: the coach's start page. What was done this week and what is waiting."""
+import streamlit as st
+
+from pilot import i18n
+from pilot.domain.dates import today
+from pilot.records import week
+from pilot.ui import core, widgets, work
+from pilot.ui.core import t
+
+scope = core.require_role("coach", "admin")
+st.title(t("work.week.title"))
+core.show_flash()
+day = today()
+data = core.read(lambda c: week.my_week(c, scope, day))
+monday, sunday = week.week_bounds(day)
+
+c1, c2 = st.columns(2)
+c1.metric(t("work.week.sessions"), len(data["sessions"]))
+c1.metric(t("work.week.hours"), i18n.format_number(sum(r["minutes"] for r in data["sessions"]) / 60,
+                                                            core.lang(), 1))
+c2.metric(t("work.week.quiet"), len(data["quiet"]))
+c2.metric(t("work.week.followups"), len(data["followups"]))
+st.page_link(work.PAGE["log_session"], label=t("work.log.title"), icon=":material/edit_calendar:")
+
+st.subheader(t("work.week.sessions_heading", start=i18n.format_date(monday),
+               end=i18n.format_date(sunday)))
+widgets.table(data["sessions"], {"held_on": "field.held_on", "company_name": "field.company", "kind": "field.kind",
+                                 "minutes": "field.minutes", "booked": "work.col.booked",
+                                 "present": "work.col.present"}, codes={"kind": "kind"}, key="week_sessions")
+
+st.subheader(t("work.week.quiet_heading", days=week.QUIET_DAYS))
+widgets.table(data["quiet"], {"code": "field.code", "display_name": "field.display_name",
+                              "company_name": "field.company", "last_session": "work.col.last_session"},
+              key="week_quiet")
+
+st.subheader(t("work.week.adaptations_heading"))
+widgets.table(data["adaptations"], {"company_name": "field.company", "type": "field.adaptation_type",
+                                    "description": "field.description", "stage": "field.stage",
+                                    "last_step_on": "work.col.last_step", "waiting_days": "work.col.waiting_days"},
+              codes={"type": "adaptation_type", "stage": "stage"}, key="week_adaptations")
+
+st.subheader(t("work.week.followups_heading"))
+widgets.table(data["followups"], {"code": "field.code", "display_name": "field.display_name",
+                                  "company_name": "field.company", "exited_on": "field.exited_on",
+                                  "due_on": "work.col.due_on"}, key="week_followups")
+for row in data["quiet"][:10] + data["followups"][:10]:
+    st.page_link(work.PAGE["participant"], label=t("work.week.open", code=row["code"]), icon=":material/person:",
+                 query_params={"participant": str(row["id"]), "lang": core.lang()})

@@ -1,0 +1,173 @@
+"""Widgets of the coach's working day: the session form with attendance, held versions, chart titles.
+
+Kept here so that the pages stay a short description of the screen.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from pilot import i18n
+from pilot.domain import codes
+from pilot.domain.levels import LEVELS
+from pilot.domain.validation import Problem
+from pilot.domain.work_trial import Warning as TrialWarning
+from pilot.ui import widgets
+from pilot.ui.core import labeller, lang, mapper, t
+
+NOT_BOOKED = "not_booked"
+# Page files linked between the working-day screens (as listed in pilot/ui/nav.py).
+PAGE = {"participant": "pages/participant.py", "log_session": "pages/log_session.py",
+        "adaptations": "pages/adaptations.py"}
+
+
+def held_version(prefix: str, version: int) -> int:
+    """The version the form was first shown with, kept until it is saved or reloaded.
+
+    Reading the row again when the form is submitted would pick up someone else's save and
+    overwrite it silently; holding the version makes the second save a conflict instead.
+    ``prefix`` starts with "form_", so core's reload button forgets it.
+    """
+    return st.session_state.setdefault(f"{prefix}_held_version", version)
+
+
+def release(prefix: str) -> None:
+    """Forget the held version after a successful save (the next form shows the new one)."""
+    st.session_state.pop(f"{prefix}_held_version", None)
+
+
+def reset_form(prefix: str) -> None:
+    """Empty a form's fields after a save, so the next entry starts from the defaults."""
+    for key in [k for k in st.session_state if str(k).startswith(prefix)]:
+        del st.session_state[key]
+
+
+def person_name(row: dict[str, Any]) -> str:
+    return f"{row['code']} {row['display_name']}" if row.get("display_name") else row["code"]
+
+
+def attendance_picker(prefix: str, people: list[dict[str, Any]], current: dict[int, str],
+                      default: str) -> dict[int, str]:
+    """One horizontal radio per participant (phone width): present / absent / excused / not booked."""
+    options = list(codes.ATTENDANCE) + [NOT_BOOKED]
+    names = {**{c: i18n.label("attendance", c, lang()) for c in codes.ATTENDANCE}, NOT_BOOKED: t("work.not_booked")}
+    out = {}
+    for person in people:
+        value = current.get(person["id"], default)
+        choice = st.radio(person_name(person), options, index=options.index(value), horizontal=True,
+                          key=f"{prefix}_att_{person['id']}", format_func=mapper(names))
+        if choice != NOT_BOOKED:
+            out[person["id"]] = choice
+    return out
+
+
+def session_fields(prefix: str, problems: list[Problem], current: dict[str, Any] | None) -> dict[str, Any]:
+    """Date, minutes, kind, mode, topics, notes: one column, so it fits a phone."""
+    cur = current or {}
+    values = {"held_on": widgets.date_field("field.held_on", f"{prefix}_date", cur.get("held_on"))}
+    widgets.field_errors(problems, "held_on")
+    values["minutes"] = st.number_input(t("field.minutes"), min_value=5, max_value=480, step=15,
+                                        value=int(cur.get("minutes") or 60), key=f"{prefix}_minutes")
+    widgets.field_errors(problems, "minutes")
+    values["kind"] = widgets.code_select("field.kind", "kind", codes.SESSION_KINDS, f"{prefix}_kind",
+                                         cur.get("kind") or "language_lesson")
+    values["mode"] = st.radio(t("field.mode"), codes.MODES, horizontal=True, key=f"{prefix}_mode",
+                              index=codes.MODES.index(cur.get("mode") or "onsite"), format_func=labeller("mode"))
+    values["topics"] = st.text_input(t("field.topics"), value=cur.get("topics") or "", key=f"{prefix}_topics")
+    widgets.field_errors(problems, "topics")
+    values["notes"] = st.text_area(t("field.notes"), value=cur.get("notes") or "", key=f"{prefix}_notes", height=80)
+    widgets.field_errors(problems, "notes")
+    return values
+
+
+def chart_titles() -> dict[str, str]:
+    titles = {"title": t("work.chart.title"), "assessed": t("work.chart.assessed"), "self": t("work.chart.self"),
+              "level": t("work.chart.level"), "target": t("work.chart.target")}
+    titles.update({f"skill.{s}": i18n.label("skill", s, lang()) for s in codes.SKILLS})
+    return titles
+
+
+def assessment_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["assessed_on", "skill", "level", "source"])
+
+
+def level_select(key: str) -> str | None:
+    return st.selectbox(t("field.level"), LEVELS, index=None, key=key, placeholder=t("work.choose_level"))
+
+
+def trial_warnings(found: list[TrialWarning]) -> None:
+    """Work-trial limits as warnings in the user's language."""
+    for w in found:
+        st.warning(t(w.key, employer=w.employer or t("work.trial.no_employer"), months=w.months_used,
+                     limit=w.limit_months, day=i18n.format_date(w.limit_on)), icon=":material/warning:")
+
+
+def timeline_table(events: list[dict[str, Any]]) -> None:
+    """Events with translated kinds and codes; one table, newest first."""
+    code_lists = {"session": ("kind", "attendance"), "assessment": ("skill", "source"),
+                  "adaptation": ("adaptation_type", "stage"), "employment": ("employment_status", None),
+                  "note": (None, None)}
+    rows = []
+    for e in events:
+        what_list, status_list = code_lists[e["kind"]]
+        rows.append({"on": e["on"], "kind": t(f"work.event.{e['kind']}"),
+                     "what": i18n.label(what_list, e["code"], lang()) if what_list else "",
+                     "status": i18n.label(status_list, e["status"], lang()) if status_list else (e["status"] or ""),
+                     "detail": e["detail"] or ""})
+    widgets.table(rows, {"on": "work.col.date", "kind": "work.col.event", "what": "work.col.what",
+                         "status": "work.col.status", "detail": "work.col.detail"}, key="timeline_table")
+
+
+def trial_months(used: dict[str | None, float]) -> None:
+    """Months of work trial so far per employer (a work trial is never counted as employment)."""
+    if used:
+        parts = [f"{employer or t('work.trial.no_employer')}: {i18n.format_number(months, lang(), 1)}"
+                 for employer, months in used.items()]
+        st.caption(t("work.trial.months", list=", ".join(parts)))
+
+
+def details_form(scope: Any, person: dict[str, Any]) -> None:
+    """Job title, name, sharing and notes of a participant, saved against the version first shown."""
+    from pilot.domain.validation import check_participant
+    from pilot.records import participants
+    from pilot.ui import core
+    prefix = f"form_details_{person['id']}"
+    version = held_version(prefix, person["version"])
+    problems = st.session_state.get(f"{prefix}_problems", [])
+    with st.form(prefix):
+        values = {"job_title": st.text_input(t("field.job_title"), person["job_title"] or "", key=f"{prefix}_job"),
+                  "display_name": st.text_input(t("field.display_name"), person["display_name"] or "",
+                                                key=f"{prefix}_name"),
+                  "share_with_employer": st.checkbox(t("field.share_with_employer"), person["share_with_employer"],
+                                                     key=f"{prefix}_share"),
+                  "notes": st.text_area(t("field.notes"), person["notes"] or "", key=f"{prefix}_notes")}
+        for name in values:
+            widgets.field_errors(problems, name)
+        saved = st.form_submit_button(t("common.save"), type="primary")
+    if saved:
+        clean, problems = check_participant({**values, "code": person["code"], "enrolled_on": person["enrolled_on"],
+                                             "first_language": person["first_language"]})
+        st.session_state[f"{prefix}_problems"] = problems
+        if problems:
+            st.rerun()
+        edits = {k: clean[k] for k in values}
+        if core.write(lambda c: participants.update_participant(c, scope, person["id"], version, edits)):
+            release(prefix)
+            core.flash("common.saved")
+            st.rerun()
+
+
+def adaptation_caption(row: dict[str, Any]) -> str:
+    """A board card's small print: description, owner, the date of each step, the effect."""
+    steps = [(s, row.get(c)) for s, c in (("proposed", "proposed_on"), ("agreed", "agreed_on"),
+                                          ("in_use", "in_use_on"), ("evaluated", "evaluated_on"),
+                                          ("dropped", "dropped_on")) if row.get(c)]
+    parts = [row["description"]]
+    if row.get("owner"):
+        parts.append(f"{t('field.owner')}: {row['owner']}")
+    parts += [f"{i18n.label('stage', s, lang())} {i18n.format_date(d)}" for s, d in steps]
+    if row.get("effect"):
+        parts.append(f"{t('field.effect')}: {row['effect']}/5")
+    return " · ".join(parts)
