@@ -592,3 +592,53 @@ def test_cli_import_and_export(pilot_db: Engine, tmp_path: Path, capsys: pytest.
     assert (tmp_path / "out" / "costs.csv").exists()
     assert cli.main(["import", str(tmp_path / "missing.xlsx")]) == 1
     assert "missing.xlsx" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("form", ["xlsx", "csv"])
+def test_blank_rows_are_skipped_and_row_numbers_stay_as_shown(pilot_db: Engine, tmp_path: Path, form: str) -> None:
+    rows = [["ref", "incurred_on", "category", "amount_eur"], ["K-1", "2024-01-01", "grant", "1.00"],
+            [None, None, None, None], ["K-2", "2024-01-01", "grant", "0"]]
+    if form == "xlsx":
+        book = openpyxl.Workbook()
+        book.active.title = "costs"
+        for row in rows:
+            book.active.append(row)
+        path = tmp_path / "in.xlsx"
+        book.save(path)
+    else:
+        path = tmp_path / "in"
+        path.mkdir()
+        (path / "costs.csv").write_text("\n".join(",".join(c or "" for c in r) for r in rows) + "\n", encoding="utf-8")
+    result = workbook.import_workbook(pilot_db, path, SYSTEM)
+    assert errors_of(result) == {("costs", 4, "amount_eur", "error.amount_range")}
+
+
+def test_validate_reports_without_writing(pilot_db: Engine, tmp_path: Path) -> None:
+    data = dataset()
+    data["feedback"][0]["score"] = "0"
+    wb = workbook.read_workbook(write_csv_folder(data, tmp_path / "in"))
+    with pilot_db.connect() as conn:
+        report = workbook.validate(conn, wb, "sv")
+    assert not report.ok and report.counts == {}
+    assert report.lines() == [t("workbook.error_line", "sv", sheet="feedback", row="2", column="score", value="0",
+                                message=t("error.range", "sv", low=1, high=5))]
+
+
+def test_cli_says_one_sentence_when_another_process_holds_the_database(tmp_path: Path,
+                                                                       capsys: pytest.CaptureFixture[str],
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+    import sys
+    path = tmp_path / "held.duckdb"
+    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+                               "print('ready', flush=True); time.sleep(30)", str(path)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        monkeypatch.setenv("PILOT_DB", str(path))
+        monkeypatch.setenv("PILOT_LANG", "en")
+        assert cli.main(["import", str(write_csv_folder(dataset(), tmp_path / "in"))]) == 1
+        assert capsys.readouterr().err.strip() == t("cli.busy", "en")
+    finally:
+        holder.kill()
+        holder.wait()
