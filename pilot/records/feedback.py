@@ -1,0 +1,64 @@
+"""Employer feedback: a score 1-5 and a comment per company and day.
+
+The table is UNIQUE(company_id, given_on): a second feedback on the same day replaces the first
+(the employer changed their mind), and the audit log keeps the earlier values.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from pilot.access import AccessDenied, Scope, require_company
+from pilot.domain.validation import Checker, Problem
+from pilot.records import audit
+from pilot.records._scope import bound, company_condition
+
+GIVERS = ("employer", "admin")  # the employer about their own workplace; the admin on their behalf
+
+
+def check_feedback(values: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
+    c = Checker(values)
+    c.integer("score", 1, 5, required=True)
+    c.date("given_on", required=True)
+    c.text("comment", max_len=2000)
+    return c.clean, c.problems
+
+
+def give(conn: Connection, actor: Scope, company_id: int, clean: dict[str, Any]) -> tuple[int, bool]:
+    """Save the company's feedback of the day; returns (id, replaced an earlier one the same day)."""
+    if actor.role not in GIVERS:
+        raise AccessDenied(actor.role)
+    require_company(actor, company_id)
+    params = {"c": company_id, "d": clean["given_on"], "s": clean["score"], "m": clean.get("comment"),
+              "by": actor.user_id}
+    before = conn.execute(sa.text(
+        "SELECT id, score, comment FROM feedback WHERE company_id = :c AND given_on = :d"), params).first()
+    after = {"company_id": company_id, "given_on": clean["given_on"], "score": clean["score"],
+             "comment": clean.get("comment")}
+    if before is None:
+        new_id = int(conn.execute(sa.text(
+            "INSERT INTO feedback (company_id, given_on, score, comment, given_by) "
+            "VALUES (:c, :d, :s, :m, :by) RETURNING id"), params).scalar_one())
+        audit.record(conn, actor, "create", "feedback", new_id, after=after)
+        return new_id, False
+    conn.execute(sa.text("UPDATE feedback SET score = :s, comment = :m, given_by = :by WHERE id = :id"),
+                 {**params, "id": before.id})
+    audit.record(conn, actor, "update", "feedback", before.id,
+                 before={"score": before.score, "comment": before.comment}, after=after)
+    return int(before.id), True
+
+
+def for_company(conn: Connection, scope: Scope, company_id: int, as_of: date | None = None) -> list[dict[str, Any]]:
+    """The company's feedback, newest first (nothing when the scope does not cover the company)."""
+    cond, params = company_condition(scope, "f.company_id")
+    params["c"] = company_id
+    where = ["f.company_id = :c", cond]
+    if as_of is not None:
+        where.append("f.given_on <= :r")
+        params["r"] = as_of
+    sql = ("SELECT f.id, f.given_on, f.score, f.comment FROM feedback f "
+           f"WHERE {' AND '.join(where)} ORDER BY f.given_on DESC")
+    return [dict(r._mapping) for r in conn.execute(bound(sql, params), params)]
