@@ -1,9 +1,18 @@
 """The ASGI app: Streamlit (streamlit_app.py) plus the extra routes of pilot/web.py.
 
-`streamlit run app.py` detects this st.App and serves both.
+`streamlit run app.py` detects this st.App and serves both: /account/login and /account/logout set
+and clear the session cookie that the pages validate (pilot/ui/session.py).
 """
 import streamlit as st
+from starlette.middleware import Middleware
+from streamlit.runtime.pages_manager import PagesManager
 
 from pilot import web
 
-app = st.App("streamlit_app.py", routes=web.routes())
+# A pages/ folder next to the entry script switches a fresh server into Streamlit's old multipage
+# mode until some session has called st.navigation: the first browser to open /participants would
+# run pages/participants.py directly, skipping the login gate of streamlit_app.py. The app always
+# uses st.navigation, so the old mode is switched off before any session starts.
+PagesManager.uses_pages_directory = False
+
+app = st.App("streamlit_app.py", routes=web.routes(), middleware=[Middleware(web.NoStoreHTML)])

@@ -1,10 +1,11 @@
-"""Entry: page config, language, the caller's scope, and navigation built from the role."""
+"""Entry: page config, language, the login gate, and navigation built from the caller's role."""
 import streamlit as st
 
-from pilot.ui import core, nav, session, widgets
+from pilot.ui import core, session, widgets
 
 st.set_page_config(page_title=core.t("app.title"), page_icon=":material/translate:", layout="wide")
 widgets.language_switch()
-scope = session.current_scope()
-session.demo_banner(scope)
-st.navigation(nav.pages_for(scope.role, core.t)).run()
+scope = session.gate()  # stops here with the sign-in page unless a valid login session exists
+session.account_box(scope)
+session.guard_request(scope)
+st.navigation(session.pages(scope)).run()

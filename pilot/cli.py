@@ -41,6 +41,8 @@ def cmd_init(args: argparse.Namespace) -> int:
         if db.is_empty(engine):
             from pilot import demo
             counts = demo.load(engine)
+            from pilot import auth
+            auth.set_demo_passwords(engine)
             say("cli.demo_loaded", companies=counts["companies"], participants=counts["participants"])
         else:
             say("cli.demo_skipped")
@@ -54,6 +56,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return fail("cli.demo_not_empty")
     from pilot import demo
     counts = demo.load(engine)
+    from pilot import auth
+    auth.set_demo_passwords(engine)
     say("cli.demo_loaded", companies=counts["companies"], participants=counts["participants"])
     return 0
 
@@ -85,6 +89,57 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_user(args: argparse.Namespace) -> int:
+    """Accounts: ``user add`` (password read from stdin with --password-stdin), ``user list``,
+    ``user disable``, ``user password``. Passwords never appear as arguments (shell history)."""
+    from pilot import auth
+    from pilot.records import companies, users
+    from pilot.access import SYSTEM
+
+    engine = open_engine()
+    if args.user_command == "list":
+        with engine.connect() as conn:
+            rows = users.list_users(conn)
+        for u in rows:
+            state = t("cli.user.disabled", lang()) if u["disabled"] else ""
+            reach = t("cli.user.whole_pilot", lang()) if u["whole_pilot"] else ", ".join(u["companies"])
+            print(f"{u['username']:<20} {u['role']:<10} {reach} {state}".rstrip())
+        return 0
+    password = None
+    if getattr(args, "password_stdin", False) or args.user_command == "password":
+        password = sys.stdin.readline().rstrip("\r\n")
+        problem = auth.check_password_rules(password)
+        if problem:
+            return fail(problem)
+    with db.transaction(engine) as conn:
+        account = users.get_by_username(conn, args.username)
+        if args.user_command == "add":
+            if account is not None:
+                return fail("cli.user.exists", username=args.username)
+            company_ids = []
+            for business_id in args.company or []:
+                company = companies.find_by_business_id(conn, SYSTEM, business_id)
+                if company is None:
+                    return fail("cli.user.unknown_company", business_id=business_id)
+                company_ids.append(company["id"])
+            users.add_user(conn, "cli", args.username, args.role, company_ids=company_ids,
+                           password_hash=auth.hash_password(password) if password else None,
+                           email=args.email, whole_pilot=args.whole_pilot)
+            say("cli.user.added", username=args.username, role=args.role)
+            if not password:
+                say("cli.user.no_password")
+            return 0
+        if account is None:
+            return fail("cli.user.unknown", username=args.username)
+        if args.user_command == "disable":
+            users.update_account(conn, "cli", account["id"], {"disabled": True})
+            say("cli.user.disabled_done", username=args.username)
+        else:
+            auth.set_password(conn, args.username, password, actor="cli")
+            say("cli.user.password_set", username=args.username)
+    return 0
+
+
 COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {}
 
 
@@ -108,6 +163,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path")
     p.add_argument("--format", choices=("xlsx", "csv"), default="xlsx", help=t("workbook.help_format", lang()))
     p.set_defaults(func=cmd_export)
+    p = sub.add_parser("user", help=t("cli.user.help", lang()))
+    user_sub = p.add_subparsers(dest="user_command", required=True)
+    q = user_sub.add_parser("add", help=t("cli.user.help_add", lang()))
+    q.add_argument("username")
+    q.add_argument("--role", required=True, choices=("coach", "employer", "services", "admin"))
+    q.add_argument("--company", action="append", metavar="BUSINESS_ID", help=t("cli.user.help_company", lang()))
+    q.add_argument("--email")
+    q.add_argument("--whole-pilot", action="store_true", help=t("cli.user.help_whole_pilot", lang()))
+    q.add_argument("--password-stdin", action="store_true", help=t("cli.user.help_password_stdin", lang()))
+    user_sub.add_parser("list", help=t("cli.user.help_list", lang()))
+    q = user_sub.add_parser("disable", help=t("cli.user.help_disable", lang()))
+    q.add_argument("username")
+    q = user_sub.add_parser("password", help=t("cli.user.help_password", lang()))
+    q.add_argument("username")
+    p.set_defaults(func=cmd_user)
     return parser
 
 

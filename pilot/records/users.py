@@ -1,12 +1,15 @@
 """User accounts: roles and the companies each account is bound to."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from pilot.access import Scope
+from pilot.access import AccessDenied, Scope
+from pilot.db import utcnow
+from pilot.records import audit, login_sessions
 
 _COLUMNS = "id, username, display_name, email, role, whole_pilot, disabled, failed_logins, " \
            "locked_until, version"
@@ -74,3 +77,132 @@ def scope_for(conn: Connection, user: dict[str, Any]) -> Scope:
         ids = ids | {int(r.company_id) for r in rows}
     return Scope(username=user["username"], role=role, user_id=user["id"], company_ids=ids,
                  coach_user_id=coach)
+
+
+# --- accounts: sign-in bookkeeping (pilot/auth.py) and the admin's user screen -----------------
+
+def credentials(conn: Connection, username: str) -> dict[str, Any] | None:
+    """The fields sign-in needs, including the password hash (never shown anywhere)."""
+    row = conn.execute(sa.text(
+        "SELECT id, username, role, password_hash, disabled, failed_logins, locked_until "
+        "FROM users WHERE username = :u"), {"u": username}).first()
+    return dict(row._mapping) if row else None
+
+
+def get_by_email(conn: Connection, email: str) -> dict[str, Any] | None:
+    """The account of a single sign-on user (emails compared case-insensitively)."""
+    row = conn.execute(sa.text(f"SELECT {_COLUMNS} FROM users WHERE LOWER(email) = :e ORDER BY id"),
+                       {"e": email.strip().lower()}).first()
+    return dict(row._mapping) if row else None
+
+
+def set_password_hash(conn: Connection, user_id: int, password_hash: str | None) -> None:
+    conn.execute(sa.text("UPDATE users SET password_hash = :h, failed_logins = 0, locked_until = NULL, "
+                         "version = version + 1 WHERE id = :i"), {"h": password_hash, "i": user_id})
+
+
+def record_failed_login(conn: Connection, user_id: int, failed_logins: int,
+                        locked_until: datetime | None) -> None:
+    conn.execute(sa.text("UPDATE users SET failed_logins = :f, locked_until = :l WHERE id = :i"),
+                 {"f": failed_logins, "l": locked_until, "i": user_id})
+
+
+def reset_failed_logins(conn: Connection, user_id: int) -> None:
+    conn.execute(sa.text("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = :i"),
+                 {"i": user_id})
+
+
+def list_users(conn: Connection) -> list[dict[str, Any]]:
+    """Every account with the business IDs of the companies it is bound to."""
+    rows = [dict(r._mapping) for r in conn.execute(sa.text(f"SELECT {_COLUMNS} FROM users ORDER BY username"))]
+    bindings: dict[int, list[str]] = {}
+    for r in conn.execute(sa.text("SELECT uc.user_id, c.business_id FROM user_companies uc "
+                                  "JOIN companies c ON c.id = uc.company_id ORDER BY c.business_id")):
+        bindings.setdefault(int(r.user_id), []).append(r.business_id)
+    for row in rows:
+        row["companies"] = bindings.get(int(row["id"]), [])
+    return rows
+
+
+def add_user(conn: Connection, actor: Scope | str, username: str, role: str,
+             company_ids: list[int] | None = None, password_hash: str | None = None,
+             display_name: str | None = None, email: str | None = None, whole_pilot: bool = False) -> int:
+    """Create an account (audited; the password hash never goes into the log)."""
+    new_id = create_user(conn, username, role, display_name=display_name, password_hash=password_hash,
+                         whole_pilot=whole_pilot, email=email, company_ids=company_ids)
+    audit.record(conn, actor, "create", "user", new_id,
+                 after={"username": username, "role": role, "companies": sorted(company_ids or []),
+                        "whole_pilot": whole_pilot, "email": email})
+    return new_id
+
+
+ACCOUNT_FIELDS = ("role", "whole_pilot", "disabled", "display_name", "email")
+
+
+def update_account(conn: Connection, actor: Scope | str, user_id: int, changes: dict[str, Any]) -> None:
+    """Change role, whole-pilot access, disabled flag, name or email (audited).
+
+    Open sign-ins of the account end when its role changes or it is disabled, so the change holds
+    at once instead of at the user's next sign-in.
+    """
+    before = get_by_id(conn, user_id)
+    if before is None:
+        raise LookupError(user_id)
+    values = {k: v for k, v in changes.items() if k in ACCOUNT_FIELDS and before.get(k) != v}
+    if not values:
+        return
+    assignments = ", ".join(f"{k} = :{k}" for k in values)  # keys come from ACCOUNT_FIELDS only
+    conn.execute(sa.text(f"UPDATE users SET {assignments}, version = version + 1 WHERE id = :id"),
+                 {**values, "id": user_id})
+    old, new = audit.changed(before, values)
+    audit.record(conn, actor, "update", "user", user_id, before=old, after=new)
+    if "role" in values or values.get("disabled"):
+        login_sessions.revoke_all_for_user(conn, user_id, utcnow())
+
+
+def set_companies(conn: Connection, actor: Scope | str, user_id: int, company_ids_: list[int]) -> None:
+    """Bind an account to exactly these companies (audited)."""
+    before = company_ids(conn, user_id)
+    wanted = sorted(set(company_ids_))
+    if before == wanted:
+        return
+    conn.execute(sa.text("DELETE FROM user_companies WHERE user_id = :u"), {"u": user_id})
+    for cid in wanted:
+        bind_company(conn, user_id, cid)
+    audit.record(conn, actor, "update", "user", user_id, before={"companies": before},
+                 after={"companies": wanted})
+
+
+def caseload(conn: Connection, coach_id: int) -> list[dict[str, Any]]:
+    """The participants on a coach's caseload (for the admin's reassignment screen)."""
+    rows = conn.execute(sa.text(
+        "SELECT p.id, p.code, p.display_name, c.name AS company_name, p.exited_on, p.version "
+        "FROM participants p JOIN companies c ON c.id = p.company_id WHERE p.coach_id = :u ORDER BY p.code"),
+        {"u": coach_id})
+    return [dict(r._mapping) for r in rows]
+
+
+def reassign_caseload(conn: Connection, actor: Scope, participant_ids: list[int], to_coach_id: int,
+                      reason: str) -> int:
+    """Move participants to another coach, with a reason (audited per participant).
+
+    Scopes are computed from the database on every page run, so the old coach loses access at once.
+    """
+    if actor.role != "admin":
+        raise AccessDenied(actor.role)
+    if not reason or not reason.strip():
+        raise ValueError("reason")
+    target = get_by_id(conn, to_coach_id)
+    if target is None or target["role"] != "coach" or target["disabled"]:
+        raise ValueError("coach")
+    moved = 0
+    for pid in participant_ids:
+        row = conn.execute(sa.text("SELECT coach_id FROM participants WHERE id = :p"), {"p": pid}).first()
+        if row is None or row.coach_id == to_coach_id:
+            continue
+        conn.execute(sa.text("UPDATE participants SET coach_id = :c, version = version + 1, "
+                             "updated_at = :now WHERE id = :p"), {"c": to_coach_id, "p": pid, "now": utcnow()})
+        audit.record(conn, actor, "update", "participant", pid, before={"coach_id": row.coach_id},
+                     after={"coach_id": to_coach_id}, reason=reason.strip())
+        moved += 1
+    return moved

@@ -30,6 +30,12 @@ PAGES: tuple[PageSpec, ...] = (
              "nav.section.work", "companies", default_for=("admin",)),
     PageSpec("pages/participants.py", "nav.participants", ":material/group:", ("coach", "admin"),
              "nav.section.work", "participants"),
+    PageSpec("pages/admin_users.py", "nav.admin_users", ":material/manage_accounts:", ("admin",),
+             "nav.section.admin", "admin-users"),
+    PageSpec("pages/admin_audit.py", "nav.admin_audit", ":material/policy:", ("admin",),
+             "nav.section.admin", "admin-audit"),
+    PageSpec("pages/admin_privacy.py", "nav.admin_privacy", ":material/shield_person:", ("admin",),
+             "nav.section.admin", "admin-privacy"),
 )
 
 

@@ -1,0 +1,103 @@
+"""Data protection: a participant's own data export, anonymisation, and the retention list.
+
+Anonymisation erases what identifies the person (display name, notes, job title, the free text
+of adaptations made for them) and replaces the code by a random one, but keeps every date,
+status, level and attendance row, so the pilot's indicators stay exactly the same.
+"""
+from __future__ import annotations
+
+import secrets
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from pilot.access import AccessDenied, Scope, can_edit_records
+from pilot.db import utcnow
+from pilot.domain.dates import add_months
+from pilot.records import audit
+from pilot.records._scope import bound, participant_condition
+
+ERASED = "-"  # adaptations.description is NOT NULL: the erased text becomes a dash
+
+
+def _rows(conn: Connection, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    return [dict(r._mapping) for r in conn.execute(sa.text(sql), params)]
+
+
+def _participant(conn: Connection, scope: Scope, participant_id: int) -> dict[str, Any] | None:
+    cond, params = participant_condition(scope, "p.company_id", "p.coach_id")
+    params["id"] = participant_id
+    sql = ("SELECT p.id, p.code, p.display_name, p.notes, p.job_title, p.occupation_code, p.first_language, "
+           "p.enrolled_on, p.exited_on, p.share_with_employer, p.anonymised_at, c.business_id, "
+           "c.name AS company_name, u.username AS coach FROM participants p "
+           "JOIN companies c ON c.id = p.company_id LEFT JOIN users u ON u.id = p.coach_id "
+           f"WHERE p.id = :id AND {cond}")
+    row = conn.execute(bound(sql, params), params).first()
+    return dict(row._mapping) if row else None
+
+
+def export_participant(conn: Connection, scope: Scope, participant_id: int) -> dict[str, Any] | None:
+    """Everything the pilot holds about one participant (the data subject's copy), or None when
+    the participant is outside the caller's scope. Coaches and admins only; the export is audited."""
+    if not can_edit_records(scope):
+        raise AccessDenied(scope.role)
+    person = _participant(conn, scope, participant_id)
+    if person is None:
+        return None
+    p = {"p": participant_id}
+    data = {
+        "participant": person,
+        "employment": _rows(conn, "SELECT effective_on, status, weekly_hours, subsidised, employer_business_id "
+                                  "FROM employment WHERE participant_id = :p ORDER BY effective_on", p),
+        "assessments": _rows(conn, "SELECT assessed_on, skill, source, level FROM assessments "
+                                   "WHERE participant_id = :p ORDER BY assessed_on, skill", p),
+        "attendance": _rows(conn, "SELECT s.held_on, s.kind, s.mode, s.minutes, a.status FROM attendance a "
+                                  "JOIN sessions s ON s.id = a.session_id WHERE a.participant_id = :p "
+                                  "ORDER BY s.held_on", p),
+        "adaptations": _rows(conn, "SELECT type, description, proposed_on, agreed_on, in_use_on, evaluated_on, "
+                                   "dropped_on, effect, owner FROM adaptations WHERE participant_id = :p "
+                                   "ORDER BY proposed_on", p),
+    }
+    audit.record(conn, scope, "export", "participant", participant_id)
+    return data
+
+
+def as_json(data: dict[str, Any]) -> str:
+    """The export as JSON text (dates as ISO strings, decimals as strings)."""
+    return audit._json(data) or "{}"
+
+
+def anonymise(conn: Connection, actor: Scope, participant_id: int, reason: str) -> str:
+    """Erase what identifies a participant and give them a random code; returns the new code.
+
+    Admins only, with a reason. The audit row keeps neither the old name nor the old code's notes.
+    """
+    if actor.role != "admin":
+        raise AccessDenied(actor.role)
+    if not reason or not reason.strip():
+        raise ValueError("reason")
+    person = _participant(conn, actor, participant_id)
+    if person is None:
+        raise LookupError(participant_id)
+    new_code = "X-" + secrets.token_hex(5).upper()
+    now = utcnow()
+    conn.execute(sa.text(
+        "UPDATE participants SET code = :code, display_name = NULL, notes = NULL, job_title = NULL, "
+        "anonymised_at = :now, updated_at = :now, version = version + 1 WHERE id = :p"),
+        {"code": new_code, "now": now, "p": participant_id})
+    conn.execute(sa.text("UPDATE adaptations SET description = :erased, owner = NULL WHERE participant_id = :p"),
+                 {"erased": ERASED, "p": participant_id})
+    audit.record(conn, actor, "anonymise", "participant", participant_id, after={"code": new_code},
+                 reason=reason.strip())
+    return new_code
+
+
+def retention_due(conn: Connection, as_of: date, years: int) -> list[dict[str, Any]]:
+    """Participants who exited at least ``years`` ago and are not anonymised yet, oldest first."""
+    cutoff = add_months(as_of, -12 * years)
+    return _rows(conn, "SELECT p.id, p.code, c.name AS company_name, p.enrolled_on, p.exited_on "
+                       "FROM participants p JOIN companies c ON c.id = p.company_id "
+                       "WHERE p.exited_on IS NOT NULL AND p.exited_on <= :cutoff AND p.anonymised_at IS NULL "
+                       "ORDER BY p.exited_on, p.code", {"cutoff": cutoff})

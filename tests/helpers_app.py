@@ -1,0 +1,111 @@
+"""Reusable helpers for tests that drive the app signed in (AppTest and a real browser).
+
+- ``prepare_demo_db(path)``: a DuckDB file with the demo data and demo passwords (``python -m pilot init --demo``).
+- ``start_app(db_path)``: runs ``streamlit run app.py`` on a free port; yields the base URL.
+- ``login(page, base_url, username, password)``: signs a Playwright page in through the real form.
+- ``app_as(username, db_path)``: an AppTest of streamlit_app.py signed in as that account, through a
+  real login session (see pilot/ui/session.py for why AppTest passes the token in session_state).
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv" / "bin" / "python").exists() else sys.executable
+DEMO_PASSWORD = "demo-password"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--no-first-run"]
+
+
+def prepare_demo_db(path: Path) -> Path:
+    """Create the demo database (all five demo accounts can sign in with DEMO_PASSWORD)."""
+    env = {**os.environ, "PILOT_DB": str(path)}
+    subprocess.run([PYTHON, "-m", "pilot", "init", "--demo"], cwd=ROOT, env=env, check=True,
+                   capture_output=True)
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def start_app(db_path: Path, extra_env: dict[str, str] | None = None, timeout: float = 60) -> Iterator[str]:
+    """Run the app (app.py: Streamlit plus the /account routes) against ``db_path``; yield its base URL."""
+    port = free_port()
+    env = {**os.environ, "PILOT_DB": str(db_path), **(extra_env or {})}
+    log = open(Path(db_path).with_suffix(".app.log"), "w")
+    proc = subprocess.Popen(
+        [PYTHON, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
+         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.time() > deadline:
+                raise RuntimeError(f"the app did not start: see {log.name}")
+            time.sleep(0.3)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def launch_chromium(playwright):  # type: ignore[no-untyped-def]
+    return playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+
+
+def login(page, base_url: str, username: str, password: str = DEMO_PASSWORD, lang: str = "en",
+          next_path: str = "/") -> None:
+    """Sign in through the real HTML form of /account/login and wait for the app to render."""
+    from urllib.parse import urlencode
+    page.goto(f"{base_url}/account/login?{urlencode({'lang': lang, 'next': next_path})}")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_selector("[data-testid=stSidebar]", timeout=30000)
+
+
+def app_as(username: str, db_path: Path | str, timeout: float = 30):  # type: ignore[no-untyped-def]
+    """An AppTest of streamlit_app.py signed in as ``username`` (a real login session row).
+
+    Sets PILOT_DB for the process, clears Streamlit's resource cache (the engine is cached per
+    URL), opens a login session directly in the database, and hands its token to the app the way
+    the AppTest hook in pilot/ui/session.py reads it. Call ``.run()`` on the result.
+    """
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from pilot import auth, db
+    from pilot.records import users
+    os.environ["PILOT_DB"] = str(db_path)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    engine = db.shared_engine(str(db_path))
+    with db.transaction(engine) as conn:
+        token = auth.open_session(conn, users.get_by_username(conn, username)["id"])
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=timeout)
+    at.session_state["_apptest_login_token"] = token
+    return at
