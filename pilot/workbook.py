@@ -74,9 +74,10 @@ _BOOLEANS = {"share_with_employer", "subsidised"}
 _ENTITY = {"companies": "company", "participants": "participant", "sessions": "session",
            "attendance": "attendance", "adaptations": "adaptation", "assessments": "assessment",
            "employment": "employment", "feedback": "feedback", "costs": "cost"}
-# DuckDB cannot change a foreign-key or indexed column of a row that other rows reference.
+# DuckDB cannot change a foreign-key or indexed column of a row that other rows reference
+# (migration 006 took held_on out of the sessions index, so a session's date stays editable).
 _LOCKED_WHEN_REFERENCED = {"participants": ("business_id", "coach"),
-                           "sessions": ("business_id", "held_on", "coach")}
+                           "sessions": ("business_id", "coach")}
 _FORMULA_START = re.compile(r"^'*[=+\-@]")
 _ESCAPED_FORMULA = re.compile(r"^'+[=+\-@]")
 

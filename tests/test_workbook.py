@@ -386,17 +386,34 @@ def test_rows_absent_from_the_file_are_kept(pilot_db: Engine, tmp_path: Path) ->
     assert table_counts(pilot_db) == before
 
 
-def test_company_of_a_referenced_participant_changes_only_where_the_database_can(pilot_db: Engine,
-                                                                                 tmp_path: Path) -> None:
+@pytest.mark.parametrize("sheet,index,changes,locked_column", [
+    ("participants", 0, {"business_id": B3}, "business_id"),
+    ("participants", 0, {"coach": ""}, "coach"),
+    ("sessions", 0, {"coach": ""}, "coach"),
+    ("sessions", 0, {"held_on": "2024-03-06"}, None),  # a date is no foreign key: it changes
+    ("participants", 0, {"enrolled_on": "2024-01-31"}, None),
+])
+def test_referenced_rows_change_only_where_the_database_can(pilot_db: Engine, tmp_path: Path, sheet: str,
+                                                            index: int, changes: dict, locked_column: str | None) -> None:
     """DuckDB cannot set a foreign-key column of a row other rows reference: a clear error; PostgreSQL can."""
     data = dataset()
     assert workbook.import_workbook(pilot_db, write_csv_folder(data, tmp_path / "a"), SYSTEM).ok
-    data["participants"][0]["business_id"] = B3
+    data[sheet][index].update(changes)
     result = workbook.import_workbook(pilot_db, write_csv_folder(data, tmp_path / "b"), SYSTEM)
-    if db.backend(pilot_db) == "duckdb":
-        assert errors_of(result) == {("participants", 2, "business_id", "workbook.error.locked_reference")}
+    if locked_column and db.backend(pilot_db) == "duckdb":
+        assert errors_of(result) == {(sheet, index + 2, locked_column, "workbook.error.locked_reference")}
     else:
-        assert result.ok and result.counts["participants"].updated == 1
+        assert result.ok and result.counts[sheet].updated == 1
+        assert exported(pilot_db) == exported_after(tmp_path, data)
+
+
+def exported_after(tmp_path: Path, data: dict[str, list[dict[str, Any]]]) -> dict[str, list[list[Any]]]:
+    """What a fresh database holds after importing ``data`` once."""
+    fresh = other_db(tmp_path, "fresh")
+    assert workbook.import_workbook(fresh, write_csv_folder(data, tmp_path / "fresh"), SYSTEM).ok
+    rows = exported(fresh)
+    fresh.dispose()
+    return rows
 
 
 # ---------------------------------------------------------------- formats, help row, labels, dates
