@@ -141,3 +141,23 @@ def test_coach_scope_covers_bound_companies_and_caseload(engine, coach):
         scope = users.scope_for(conn, users.get_by_username(conn, "coach2"))
         assert scope.company_ids == frozenset({a, b})
         assert {c["name"] for c in companies.list_companies(conn, scope)} == {"A Oy", "B Oy"}
+
+
+def test_caseload_of_a_participant_with_attendance_can_be_reassigned(engine, coach):
+    """DuckDB refuses UPDATEs of foreign-key columns of referenced rows; coach_id must stay free."""
+    from pilot.records import bulk
+    with db.transaction(engine) as conn:
+        cid = add_company(conn, coach)
+        pid = enrol(conn, coach, cid)
+        old = users.create_user(conn, "old-coach", "coach")
+        new = users.create_user(conn, "new-coach", "coach")
+        bulk.insert_many(conn, "sessions", [{"ref": "S-1", "company_id": cid, "held_on": date(2024, 3, 1),
+                                             "minutes": 60, "kind": "language_lesson", "mode": "onsite",
+                                             "coach_id": old}])
+        sid = bulk.ids_by_key(conn, "sessions")["S-1"]
+        bulk.insert_many(conn, "attendance", [{"session_id": sid, "participant_id": pid, "status": "present"}])
+    admin = Scope(username="admin", role="admin")
+    with db.transaction(engine) as conn:
+        assert users.reassign_caseload(conn, admin, [pid], new, "Valmentaja vaihtui") == 1
+    with engine.connect() as conn:
+        assert participants.get_participant(conn, coach, pid)["coach_id"] == new

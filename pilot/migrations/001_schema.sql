@@ -61,7 +61,10 @@ CREATE TABLE participants (
     job_title VARCHAR(200),
     occupation_code VARCHAR(5),
     share_with_employer BOOLEAN NOT NULL DEFAULT FALSE,
-    coach_id BIGINT REFERENCES users(id),
+    -- No FOREIGN KEY on coach_id: DuckDB indexes foreign-key columns and turns an UPDATE of an
+    -- indexed column into delete+insert, which fails while attendance rows point at the
+    -- participant. A caseload must be reassignable, so records/users.py checks the coach instead.
+    coach_id BIGINT,
     display_name VARCHAR(200),
     notes TEXT,
     anonymised_at TIMESTAMP,
@@ -80,7 +83,7 @@ CREATE TABLE sessions (
     kind VARCHAR(24) NOT NULL CHECK (kind IN ('language_lesson', 'on_the_job', 'supervisor_guidance',
         'redesign_workshop', 'materials', 'assessment', 'other')),
     mode VARCHAR(8) NOT NULL CHECK (mode IN ('onsite', 'remote')),
-    coach_id BIGINT REFERENCES users(id),
+    coach_id BIGINT,  -- no FOREIGN KEY, for the same reason as participants.coach_id
     topics TEXT,
     notes TEXT,
     version INTEGER NOT NULL DEFAULT 1,
