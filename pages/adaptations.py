@@ -32,8 +32,9 @@ with st.expander(t("work.adapt.move"), expanded=bool(open_rows)):
                           format_func=core.mapper(labels))
     row = next((r for r in open_rows if r["id"] == chosen), None)
     if row:
-        prefix = f"form_move_{row['id']}"
-        version = work.held_version(prefix, row["version"])
+        holder = f"form_move_{row['id']}"
+        version = work.held_version(holder, row["version"])
+        prefix = f"{holder}_v{version}"
         problems = st.session_state.get(f"{prefix}_problems", [])
         with st.form(prefix):
             stage = st.radio(t("field.stage"), next_stages(row), horizontal=True, key=f"{prefix}_stage",
@@ -51,14 +52,15 @@ with st.expander(t("work.adapt.move"), expanded=bool(open_rows)):
                 st.rerun()
             if core.write(lambda c: adaptations.move(c, scope, row["id"], version, stage, on,
                                                      effect if stage == "evaluated" else None)):
-                work.reset_form(prefix)
+                work.reset_form(holder)
                 core.flash("work.adapt.moved", stage=core.label("stage", stage))
                 st.rerun()
 
 with st.expander(t("work.adapt.propose"), expanded=not any(board.values())):
     people = core.read(lambda c: participants.list_participants(c, scope, company_id=company_id, status="active"))
     who = {p["id"]: work.person_name(p) for p in people}
-    prefix = f"form_propose_{company_id}"
+    base = f"form_propose_{company_id}"
+    prefix = work.fresh(base)
     problems = st.session_state.get(f"{prefix}_problems", [])
     with st.form(prefix):
         target = st.selectbox(t("work.adapt.for"), [None] + list(who), key=f"{prefix}_who",
@@ -75,6 +77,6 @@ with st.expander(t("work.adapt.propose"), expanded=not any(board.values())):
         clean, st.session_state[f"{prefix}_problems"] = check_adaptation(values)
         if not st.session_state[f"{prefix}_problems"] and \
                 core.write(lambda c: adaptations.propose(c, scope, company_id, target, clean)):
-            work.reset_form(prefix)
+            work.reset_form(base)
             core.flash("work.adapt.proposed")
         st.rerun()

@@ -23,7 +23,8 @@ new_tab, edit_tab = st.tabs([t("work.log.new"), t("work.log.edit")])
 
 with new_tab:
     one_to_one = st.toggle(t("work.log.one_to_one"), key="log_one_to_one", help=t("work.log.one_to_one_help"))
-    prefix = f"form_log_{company_id}_{'one' if one_to_one else 'group'}"  # own fields for each default
+    base = f"form_log_{company_id}_{'one' if one_to_one else 'group'}"  # own fields for each default
+    prefix = work.fresh(base)
     problems = st.session_state.get(f"{prefix}_problems", [])
     people = core.read(lambda c: sessions.booking_defaults(c, scope, company_id, today()))
     with st.form(prefix):
@@ -42,7 +43,7 @@ with new_tab:
             rate = core.read(lambda c: sessions.session_attendance_rate(c, new_id))
             core.flash("work.log.saved", rate=i18n.format_percent_value(rate, core.lang(), 0)
                        if rate is not None else "–", booked=len(booked))
-            work.reset_form(prefix)
+            work.reset_form(base)
             st.rerun()
 
 with edit_tab:
@@ -53,8 +54,9 @@ with edit_tab:
                           format_func=core.mapper(labels))
     current = core.read(lambda c: sessions.get_session(c, scope, chosen)) if chosen else None
     if current:
-        prefix = f"form_session_{current['id']}"
-        version = work.held_version(prefix, current["version"])
+        holder = f"form_session_{current['id']}"
+        version = work.held_version(holder, current["version"])
+        prefix = f"{holder}_v{version}"  # fresh fields after a save or a reload
         problems = st.session_state.get(f"{prefix}_problems", [])
         booked_now = core.read(lambda c: sessions.booked_people(c, scope, current["id"]))
         extra = [p for p in core.read(lambda c: sessions.booking_defaults(c, scope, company_id, current["held_on"]))
@@ -77,6 +79,6 @@ with edit_tab:
                 st.rerun()
             if core.write(lambda c: sessions.update_session(c, scope, current["id"], version, clean, booked,
                                                             today(), reason)):
-                work.release(prefix)
+                work.release(holder)
                 core.flash("common.saved")
                 st.rerun()

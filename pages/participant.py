@@ -33,7 +33,8 @@ with tabs[0]:
     since = widgets.date_field("work.timeline.since", "tl_since", optional=True)
     until = widgets.date_field("work.timeline.until", "tl_until", optional=True)
     work.timeline_table(core.read(lambda c: timeline.for_participant(c, scope, pid, tuple(kinds), since, until)))
-    prefix = f"form_note_{pid}"
+    base = f"form_note_{pid}"
+    prefix = work.fresh(base)
     problems = st.session_state.get(f"{prefix}_problems", [])
     with st.form(prefix, border=True):
         note = {"noted_on": widgets.date_field("field.noted_on", f"{prefix}_date"),
@@ -43,7 +44,7 @@ with tabs[0]:
     if add:
         clean, st.session_state[f"{prefix}_problems"] = check_note(note)
         if not st.session_state[f"{prefix}_problems"] and core.write(lambda c: timeline.add_note(c, scope, pid, clean)):
-            work.reset_form(prefix)
+            work.reset_form(base)
             core.flash("common.saved")
         st.rerun()
 
@@ -51,7 +52,8 @@ with tabs[1]:
     rows = core.read(lambda c: assessments.for_participant(c, scope, pid))
     if rows:
         st.plotly_chart(charts.assessment_progression(work.assessment_frame(rows), work.chart_titles()), key="chart")
-    prefix = f"form_assess_{pid}"
+    base = f"form_assess_{pid}"
+    prefix = work.fresh(base)
     problems = st.session_state.get(f"{prefix}_problems", [])
     with st.form(prefix):
         values = {"skill": widgets.code_select("field.skill", "skill", codes.SKILLS, f"{prefix}_skill"),
@@ -66,6 +68,7 @@ with tabs[1]:
         clean, st.session_state[f"{prefix}_problems"] = check_assessment(values)
         if not st.session_state[f"{prefix}_problems"] and \
                 core.write(lambda c: assessments.record_assessment(c, scope, pid, clean)):
+            work.reset_form(base)
             core.flash("common.saved")
         st.rerun()
     widgets.table(rows, {"assessed_on": "field.assessed_on", "skill": "field.skill", "level": "field.level",
@@ -79,7 +82,8 @@ with tabs[2]:
                             "weekly_hours": "field.weekly_hours", "subsidised": "field.subsidised",
                             "employer_business_id": "field.employer_business_id"},
                   codes={"status": "employment_status"}, key="emp_table")
-    prefix = f"form_emp_{pid}"
+    base = f"form_emp_{pid}"
+    prefix = work.fresh(base)
     problems = st.session_state.get(f"{prefix}_problems", [])
     with st.form(prefix):
         day = widgets.date_field("field.effective_on", f"{prefix}_date")
@@ -89,7 +93,7 @@ with tabs[2]:
         clean, st.session_state[f"{prefix}_problems"] = check_employment({**change, "effective_on": day})
         if not st.session_state[f"{prefix}_problems"] and \
                 core.write(lambda c: employment.record_change(c, scope, pid, clean) or True):
-            work.reset_form(prefix)
+            work.reset_form(base)
             core.flash("common.saved")
         st.rerun()
 

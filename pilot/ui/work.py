@@ -38,10 +38,17 @@ def release(prefix: str) -> None:
     st.session_state.pop(f"{prefix}_held_version", None)
 
 
-def reset_form(prefix: str) -> None:
-    """Empty a form's fields after a save, so the next entry starts from the defaults."""
-    for key in [k for k in st.session_state if str(k).startswith(prefix)]:
+def fresh(base: str) -> str:
+    """The key prefix of a form's current generation (see ``reset_form``)."""
+    return f"{base}_{st.session_state.get(f'_gen_{base}', 0)}"
+
+
+def reset_form(base: str) -> None:
+    """Start a form afresh after a save: new widget keys, so the browser shows empty fields
+    (it keeps its own values for widgets whose keys stay the same)."""
+    for key in [k for k in st.session_state if str(k).startswith(f"{base}_")]:
         del st.session_state[key]
+    st.session_state[f"_gen_{base}"] = st.session_state.get(f"_gen_{base}", 0) + 1
 
 
 def person_name(row: dict[str, Any]) -> str:
@@ -133,8 +140,10 @@ def details_form(scope: Any, person: dict[str, Any]) -> None:
     from pilot.domain.validation import check_participant
     from pilot.records import participants
     from pilot.ui import core
-    prefix = f"form_details_{person['id']}"
-    version = held_version(prefix, person["version"])
+    holder = f"form_details_{person['id']}"
+    version = held_version(holder, person["version"])
+    # Fields keyed by version: after a save or a reload the browser shows fresh values, not its own.
+    prefix = f"{holder}_v{version}"
     problems = st.session_state.get(f"{prefix}_problems", [])
     with st.form(prefix):
         values = {"job_title": st.text_input(t("field.job_title"), person["job_title"] or "", key=f"{prefix}_job"),
@@ -154,7 +163,7 @@ def details_form(scope: Any, person: dict[str, Any]) -> None:
             st.rerun()
         edits = {k: clean[k] for k in values}
         if core.write(lambda c: participants.update_participant(c, scope, person["id"], version, edits)):
-            release(prefix)
+            release(holder)
             core.flash("common.saved")
             st.rerun()
 
