@@ -31,9 +31,9 @@ with export_tab:
         person = data["participant"]
         st.subheader(person["code"])
         st.json(json.loads(privacy.as_json(person)), expanded=True)
-        for section in ("employment", "assessments", "attendance", "adaptations"):
+        for section in ("employment", "assessments", "attendance", "adaptations", "notes"):
             st.markdown(f"**{t(f'admin.privacy.section.{section}')}**")
-            rows = data[section]
+            rows = data.get(section) or []
             if rows:
                 widgets.table(rows, {k: f"admin.privacy.col.{k}" for k in rows[0]}, key=f"export_{section}")
             else:
@@ -52,8 +52,15 @@ with anon_tab:
                 if typed.strip() != code or not reason.strip():
                     st.error(t("admin.privacy.confirm_missing"))
                 else:
-                    new_code = core.write(lambda c: privacy.anonymise(c, scope, chosen, reason))
+                    try:  # two transactions inside (see privacy.anonymise), so not core.write
+                        new_code = privacy.anonymise(core.engine(), scope, chosen, reason)
+                    except Exception:
+                        import logging
+                        logging.getLogger("pilot").exception("anonymise failed")
+                        new_code = None
+                        st.error(t("error.unexpected"))
                     if new_code:
+                        core.clear_caches()
                         core.flash("admin.privacy.anonymised", code=new_code)
                         st.rerun()
 

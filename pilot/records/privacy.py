@@ -1,7 +1,7 @@
 """Data protection: a participant's own data export, anonymisation, and the retention list.
 
-Anonymisation erases what identifies the person (display name, notes, job title, the free text
-of adaptations made for them) and replaces the code by a random one, but keeps every date,
+Anonymisation erases what identifies the person (display name, notes, job title, timeline notes,
+the free text of adaptations made for them) and replaces the code by a random one, but keeps every date,
 status, level and attendance row, so the pilot's indicators stay exactly the same.
 """
 from __future__ import annotations
@@ -11,10 +11,10 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from pilot.access import AccessDenied, Scope, can_edit_records
-from pilot.db import utcnow
+from pilot.db import run_in_transaction, utcnow
 from pilot.domain.dates import add_months
 from pilot.records import audit
 from pilot.records._scope import bound, participant_condition
@@ -60,6 +60,9 @@ def export_participant(conn: Connection, scope: Scope, participant_id: int) -> d
                                    "dropped_on, effect, owner FROM adaptations WHERE participant_id = :p "
                                    "ORDER BY proposed_on", p),
     }
+    if _has_table(conn, "participant_notes"):
+        data["notes"] = _rows(conn, "SELECT noted_on, body, author FROM participant_notes WHERE participant_id = :p "
+                                    "ORDER BY noted_on, id", p)
     audit.record(conn, scope, "export", "participant", participant_id)
     return data
 
@@ -69,29 +72,76 @@ def as_json(data: dict[str, Any]) -> str:
     return audit._json(data) or "{}"
 
 
-def anonymise(conn: Connection, actor: Scope, participant_id: int, reason: str) -> str:
+# Tables whose rows hang on a participant and are kept (aggregate indicators read them).
+CHILD_TABLES = ("attendance", "assessments", "employment", "adaptations")
+
+
+def _children(conn: Connection, participant_id: int) -> dict[str, list[dict[str, Any]]]:
+    return {table: _rows(conn, f"SELECT * FROM {table} WHERE participant_id = :p ORDER BY id",
+                         {"p": participant_id}) for table in CHILD_TABLES}
+
+
+def _put_back(conn: Connection, children: dict[str, list[dict[str, Any]]]) -> None:
+    for table, rows in children.items():
+        for row in rows:
+            # Column names come from the table's own SELECT *, never from user input.
+            columns = list(row)
+            conn.execute(sa.text(f"INSERT INTO {table} ({', '.join(columns)}) "
+                                 f"VALUES ({', '.join(':' + c for c in columns)})"), row)
+
+
+def anonymise(engine: Engine, actor: Scope, participant_id: int, reason: str) -> str:
     """Erase what identifies a participant and give them a random code; returns the new code.
 
-    Admins only, with a reason. The audit row keeps neither the old name nor the old code's notes.
+    Admins only, with a reason. Display name, notes, job title, timeline notes and the free text
+    of their adaptations are erased; dates, statuses, levels and attendance stay as they were.
+
+    Why two transactions: DuckDB cannot change a UNIQUE column (the code) of a row that other
+    rows reference, even when they are deleted earlier in the same transaction. So the first
+    transaction erases the personal text and lifts the dependent rows out (keeping them in
+    memory); the second changes the code and puts the rows back unchanged. If the second fails,
+    the rows are put back under the old code, so nothing is lost.
     """
     if actor.role != "admin":
         raise AccessDenied(actor.role)
     if not reason or not reason.strip():
         raise ValueError("reason")
-    person = _participant(conn, actor, participant_id)
-    if person is None:
-        raise LookupError(participant_id)
+
+    def erase(conn: Connection) -> dict[str, list[dict[str, Any]]]:
+        if _participant(conn, actor, participant_id) is None:
+            raise LookupError(participant_id)
+        children = _children(conn, participant_id)
+        for row in children["adaptations"]:
+            row.update(description=ERASED, owner=None)
+        now = utcnow()
+        conn.execute(sa.text("UPDATE participants SET display_name = NULL, notes = NULL, job_title = NULL, "
+                             "anonymised_at = :now, updated_at = :now WHERE id = :p"), {"now": now, "p": participant_id})
+        if _has_table(conn, "participant_notes"):
+            conn.execute(sa.text("DELETE FROM participant_notes WHERE participant_id = :p"), {"p": participant_id})
+        for table in CHILD_TABLES:
+            conn.execute(sa.text(f"DELETE FROM {table} WHERE participant_id = :p"), {"p": participant_id})
+        return children
+
+    children = run_in_transaction(engine, erase)
     new_code = "X-" + secrets.token_hex(5).upper()
-    now = utcnow()
-    conn.execute(sa.text(
-        "UPDATE participants SET code = :code, display_name = NULL, notes = NULL, job_title = NULL, "
-        "anonymised_at = :now, updated_at = :now, version = version + 1 WHERE id = :p"),
-        {"code": new_code, "now": now, "p": participant_id})
-    conn.execute(sa.text("UPDATE adaptations SET description = :erased, owner = NULL WHERE participant_id = :p"),
-                 {"erased": ERASED, "p": participant_id})
-    audit.record(conn, actor, "anonymise", "participant", participant_id, after={"code": new_code},
-                 reason=reason.strip())
+
+    def recode(conn: Connection) -> None:
+        conn.execute(sa.text("UPDATE participants SET code = :code, version = version + 1 WHERE id = :p"),
+                     {"code": new_code, "p": participant_id})
+        _put_back(conn, children)
+        audit.record(conn, actor, "anonymise", "participant", participant_id, after={"code": new_code},
+                     reason=reason.strip())
+
+    try:
+        run_in_transaction(engine, recode)
+    except Exception:
+        run_in_transaction(engine, lambda conn: _put_back(conn, children))
+        raise
     return new_code
+
+
+def _has_table(conn: Connection, name: str) -> bool:
+    return name in sa.inspect(conn).get_table_names()
 
 
 def retention_due(conn: Connection, as_of: date, years: int) -> list[dict[str, Any]]:
