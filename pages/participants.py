@@ -4,7 +4,7 @@ import streamlit as st
 from pilot.domain import codes
 from pilot.domain.validation import check_employment, check_participant
 from pilot.records import companies, participants, users
-from pilot.ui import core, widgets
+from pilot.ui import core, widgets, work
 from pilot.ui.core import t
 
 scope = core.require_role("coach", "admin")
@@ -83,7 +83,9 @@ with edit_tab:
                           format_func=core.mapper({r["id"]: r["code"] for r in rows}))
     person = core.read(lambda c: participants.get_participant(c, scope, chosen)) if chosen else None
     if person:
-        prefix = f"form_edit_{person['id']}"
+        holder = f"form_edit_{person['id']}"
+        version = work.held_version(holder, person["version"])  # as shown: a later save elsewhere conflicts
+        prefix = f"{holder}_v{version}"
         problems = st.session_state.get(f"{prefix}_problems", [])
         with st.form(prefix):
             values = {"first_language": widgets.first_language_picker(f"{prefix}_lang", person["first_language"]),
@@ -105,7 +107,8 @@ with edit_tab:
             if problems:
                 st.rerun()
             edits = {k: clean[k] for k in values}
-            if core.write(lambda c: participants.update_participant(c, scope, person["id"], person["version"], edits)):
+            if core.write(lambda c: participants.update_participant(c, scope, person["id"], version, edits)):
+                work.release(holder)
                 core.flash("common.saved")
                 st.rerun()
         if person["exited_on"] is None:
@@ -125,7 +128,8 @@ with edit_tab:
                 st.session_state[f"{prefix}_problems"] = problems
                 if problems:
                     st.rerun()
-                if core.write(lambda c: participants.exit_participant(c, scope, person["id"], person["version"],
+                if core.write(lambda c: participants.exit_participant(c, scope, person["id"], version,
                                                                       exited_on, exit_clean)):
+                    work.release(holder)
                     core.flash("participants.exited", code=person["code"])
                     st.rerun()

@@ -200,3 +200,18 @@ def test_two_sessions_editing_one_participant_conflict(pilot):
     reload = next(b for b in second.button if b.key and b.key.startswith("reload_"))
     reload.click().run()
     assert second.text_input(key=f"form_details_{pid}_v2_job").value == "Cook"
+
+
+def test_participants_page_edit_also_conflicts(pilot):
+    """The caseload page's edit form keeps the version it showed, too."""
+    pid = pilot["pids"][0]
+    pages = [open_page(pilot, "pages/participants.py", lang="en") for _ in range(2)]
+    for at in pages:
+        at.selectbox(key="edit_pick").set_value(pid).run()
+    prefix = f"form_edit_{pid}_v1"
+    for at, job in zip(pages, ("Cook", "Dishwasher")):
+        at.text_input(key=f"{prefix}_job").input(job)
+        submit(at, prefix)
+    assert "Someone else changed this" in texts(pages[1].error)
+    with pilot["engine"].connect() as conn:
+        assert conn.exec_driver_sql(f"SELECT job_title FROM participants WHERE id = {pid}").scalar_one() == "Cook"
