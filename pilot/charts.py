@@ -63,3 +63,77 @@ def assessment_progression(frame: pd.DataFrame, titles: Mapping[str, str]) -> go
     fig.update_layout(title={"text": titles["title"]}, height=560, margin={"l": 40, "r": 10, "t": 80, "b": 30},
                       legend={"orientation": "h", "y": -0.08}, hovermode="closest")
     return fig
+
+
+# --- Outcome screens (pages/dashboard.py, pages/employer.py, pages/costs.py) ---------------------
+
+_SERIES = (("blue", ""), ("orange", "/"), ("green", "\\"), ("sky_blue", "x"), ("vermillion", "."),
+           ("purple", "+"), ("yellow", "-"), ("grey", "|"), ("black", ""))
+
+
+def _numeric(frame: pd.DataFrame, column: str) -> list[float | None]:
+    """Values for a trace: "<5" (held back by the small-number rule) and empty draw nothing."""
+    values = pd.to_numeric(frame[column], errors="coerce") if column in frame else pd.Series(dtype=float)
+    return [None if pd.isna(v) else float(v) for v in values]
+
+
+def outcome_bars(frame: pd.DataFrame, x: str, series: Mapping[str, str], titles: Mapping[str, str],
+                 stacked: bool = False, horizontal: bool = False, percent: bool = False) -> go.Figure:
+    """Bars of one or more columns of ``frame`` against column ``x`` (wide form).
+
+    ``series`` maps each value column to its translated legend name; ``titles`` holds 'title',
+    'x' and 'y'. Each series has an Okabe-Ito colour and a fill pattern, so colour is never the
+    only cue. A "<5" value draws no bar (the page says so in a caption).
+    """
+    fig = go.Figure()
+    categories = list(frame[x]) if not frame.empty else []
+    for (column, name), (colour, pattern) in zip(series.items(), _SERIES):
+        values = _numeric(frame, column)
+        bar = go.Bar(name=name, marker={"color": OKABE_ITO[colour],
+                                        "pattern": {"shape": pattern, "fgcolor": OKABE_ITO["black"]}},
+                     orientation="h" if horizontal else "v")
+        if horizontal:
+            bar.update(y=categories, x=values)
+        else:
+            bar.update(x=categories, y=values)
+        fig.add_trace(bar)
+    value_axis, category_axis = (fig.update_xaxes, fig.update_yaxes) if horizontal else \
+        (fig.update_yaxes, fig.update_xaxes)
+    value_axis(title_text=titles["y"], gridcolor="#dddddd", rangemode="tozero",
+               tickformat=".0%" if percent else None)
+    category_axis(title_text=titles["x"], automargin=True)
+    if horizontal:
+        fig.update_yaxes(autorange="reversed")
+    fig.update_layout(title={"text": titles["title"]}, barmode="stack" if stacked else "group",
+                      plot_bgcolor="white", height=max(380, 80 + 32 * len(categories)) if horizontal else 420,
+                      margin={"l": 10, "r": 10, "t": 60, "b": 40}, legend={"orientation": "h", "y": -0.2},
+                      showlegend=len(series) > 1)
+    return fig
+
+
+def outcome_lines(frame: pd.DataFrame, x: str, series: Mapping[str, str], titles: Mapping[str, str],
+                  bars: Mapping[str, str] | None = None, percent: bool = False) -> go.Figure:
+    """Lines over time (markers and dash styles differ per series), optionally over bars.
+
+    ``series`` and ``bars`` map columns of ``frame`` to translated names; ``titles`` holds
+    'title', 'x' and 'y'. Dates on the x axis are shown as month.year.
+    """
+    fig = go.Figure()
+    for (column, name), (colour, pattern) in zip((bars or {}).items(), _SERIES[3:]):
+        fig.add_trace(go.Bar(x=list(frame[x]), y=_numeric(frame, column), name=name, marker={
+            "color": OKABE_ITO[colour], "pattern": {"shape": pattern, "fgcolor": OKABE_ITO["black"]}},
+            opacity=0.8))
+    styles = (("blue", "solid", "circle"), ("orange", "dash", "diamond"), ("green", "dot", "square"),
+              ("vermillion", "dashdot", "triangle-up"))
+    for (column, name), (colour, dash, symbol) in zip(series.items(), styles):
+        fig.add_trace(go.Scatter(x=list(frame[x]), y=_numeric(frame, column), name=name,
+                                 mode="lines+markers", connectgaps=False,
+                                 line={"color": OKABE_ITO[colour], "dash": dash, "width": 2},
+                                 marker={"symbol": symbol, "size": 8}))
+    fig.update_xaxes(title_text=titles["x"], tickformat="%m.%Y")
+    fig.update_yaxes(title_text=titles["y"], gridcolor="#dddddd", rangemode="tozero",
+                     tickformat=".0%" if percent else None, range=[0, 1.05] if percent else None)
+    fig.update_layout(title={"text": titles["title"]}, plot_bgcolor="white", height=420,
+                      margin={"l": 10, "r": 10, "t": 60, "b": 40}, legend={"orientation": "h", "y": -0.2},
+                      hovermode="x unified")
+    return fig
