@@ -55,7 +55,8 @@ def assessment_progression(frame: pd.DataFrame, titles: Mapping[str, str]) -> go
                 text=[LEVELS[o - 1] for o in points["ordinal"]]), row=row, col=col)
             shown.add(name)
         fig.add_hline(y=ORDINAL[TARGET_LEVEL], line={"color": OKABE_ITO["grey"], "dash": "dot", "width": 1},
-                      row=row, col=col)
+                      row=row, col=col, annotation_text=titles["target"] if i == 0 else None,
+                      annotation_position="top left", annotation_font={"size": 10, "color": "#555555"})
     fig.update_yaxes(tickvals=list(ORDINAL.values()), ticktext=list(LEVELS), range=[0.5, len(LEVELS) + 0.5])
     fig.update_yaxes(title_text=titles["level"], row=1, col=1)
     fig.update_yaxes(title_text=titles["level"], row=2, col=1)
