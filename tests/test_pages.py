@@ -1,6 +1,7 @@
 """AppTest of the companies and participants screens: real database, real validation."""
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 
@@ -10,9 +11,9 @@ from streamlit.testing.v1 import AppTest
 
 from pilot import db
 from pilot.access import Scope
-from pilot.records import companies, participants
+from pilot.records import companies, participants, users
+from tests.helpers_app import app_as
 
-APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 COACH = Scope(username="coach", role="coach")
 
 
@@ -21,17 +22,19 @@ def app_db(engine):
     st.cache_resource.clear()
     st.cache_data.clear()
     db.dispose_shared()
+    with db.transaction(engine) as conn:
+        users.create_user(conn, "coach", "coach", display_name="Test Coach", whole_pilot=True)
     yield engine
     st.cache_resource.clear()
     db.dispose_shared()
 
 
-def run(page: str | None = None, lang: str = "fi") -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
+def run(page: str = "pages/companies.py", lang: str = "fi") -> AppTest:
+    """The page as the signed-in coach (a real login session; see tests/helpers_app.py)."""
+    at = app_as("coach", os.environ["PILOT_DB"], timeout=60)
     at.query_params["lang"] = lang
     at.run()
-    if page:
-        at.switch_page(page).run()
+    at.switch_page(page).run()
     assert not at.exception, at.exception
     return at
 
