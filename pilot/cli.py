@@ -140,6 +140,36 @@ def cmd_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_indicators(args: argparse.Namespace) -> int:
+    """Outcome indicators (shared/spec/INDICATORS.md) as a table or one JSON object; bad input
+    (a date that is not one, an unknown business ID) is one sentence on stderr and exit code 2."""
+    import json
+
+    from pilot import indicators
+    from pilot.domain.dates import parse_date, today
+
+    as_of = today() if args.as_of is None else parse_date(args.as_of)
+    if as_of is None:
+        print(t("indicators.bad_date", lang(), value=args.as_of), file=sys.stderr)
+        return 2
+    engine = open_engine()
+    with engine.connect() as conn:
+        company_id = None
+        if args.company is not None:
+            company_id = indicators.company_id_for(conn, args.company)
+            if company_id is None:
+                print(t("indicators.unknown_company", lang(), value=args.company), file=sys.stderr)
+                return 2
+        result = indicators.compute(conn, as_of, company_id)
+    if args.suppress:
+        result = indicators.suppress(result)
+    if args.format == "json":
+        print(json.dumps(indicators.as_json(result, as_of), ensure_ascii=False))
+    else:
+        print(indicators.format_table(result, as_of, lang()))
+    return 0
+
+
 COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {}
 
 
@@ -153,6 +183,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help=t("cli.help.demo", lang()))
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("indicators", help=t("indicators.help", lang()))
+    p.add_argument("--as-of", dest="as_of", metavar="YYYY-MM-DD", help=t("indicators.help.as_of", lang()))
+    p.add_argument("--company", metavar="BUSINESS_ID", help=t("indicators.help.company", lang()))
+    p.add_argument("--suppress", action="store_true", help=t("indicators.help.suppress", lang()))
+    p.add_argument("--format", choices=("table", "json"), default="table",
+                   help=t("indicators.help.format", lang()))
+    p.set_defaults(func=cmd_indicators)
 
     p = sub.add_parser("import", help=t("workbook.help_import", lang()))
     p.add_argument("path")
