@@ -1,0 +1,89 @@
+"""Costs against the yearly appropriation: record a cost (with a warning before it would take
+the year over budget), set the appropriation, and follow budget versus actual."""
+from decimal import Decimal
+
+import streamlit as st
+
+from pilot.domain import codes
+from pilot.domain.dates import today
+from pilot.records import companies, costs, outcomes
+from pilot.ui import core, widgets
+from pilot.ui import outcomes as view
+from pilot.ui.core import t
+
+scope = core.require_role("admin")
+st.title(t("outcomes.costs.title"))
+core.show_flash()
+year = st.selectbox(t("outcomes.col.year"), list(range(today().year + 1, 2019, -1)), index=1, key="costs_year")
+check = core.read(lambda c: costs.budget_check(c, today().replace(year=year, month=1, day=1), Decimal(0)))
+c1, c2, c3 = st.columns(3)
+c1.metric(t("outcomes.col.appropriation"), view.show_value("cost_total_eur", float(check.appropriation)), border=True)
+c2.metric(t("outcomes.col.actual"), view.show_value("cost_total_eur", float(check.spent)), border=True)
+c3.metric(t("outcomes.col.remaining"), view.show_value("cost_total_eur", float(check.remaining_after)), border=True)
+
+
+def save(clean: dict) -> None:
+    saved = core.write(lambda c: costs.add_cost(c, scope, clean))
+    st.session_state.pop("cost_pending", None)
+    if saved:
+        core.flash("outcomes.costs.saved", ref=saved[1])
+        st.rerun()
+
+
+names = dict(core.read(lambda c: companies.company_choices(c, scope)))
+with st.expander(t("outcomes.costs.add"), expanded=True):
+    with st.form("form_cost"):
+        a, b = st.columns(2)
+        category = a.selectbox(t("outcomes.field.category"), codes.COST_CATEGORIES, key="cost_category",
+                               format_func=core.labeller("cost_category"))
+        amount = b.number_input(t("outcomes.field.amount_eur"), min_value=0.0, step=100.0, format="%.2f", key="cost_amount")
+        with a:
+            incurred_on = widgets.date_field("outcomes.field.incurred_on", "cost_date")
+        company_id = b.selectbox(t("field.company"), [None, *names], key="cost_company",
+                                 format_func=core.mapper(names, "outcomes.costs.no_company"))
+        description = st.text_input(t("field.description"), key="cost_description")
+        submitted = st.form_submit_button(t("common.save"), type="primary")
+    if submitted:
+        clean, problems = costs.check_cost({"category": category, "amount_eur": Decimal(str(amount)),
+                                            "incurred_on": incurred_on, "company_id": company_id,
+                                            "description": description})
+        for p in problems:
+            st.error(f"{t('outcomes.field.' + p.field)}: {t(p.key, **p.params)}")
+        if not problems:
+            over = core.read(lambda c: costs.budget_check(c, clean["incurred_on"], clean["amount_eur"]))
+            if over.over:
+                st.session_state["cost_pending"] = clean
+            else:
+                save(clean)
+    pending = st.session_state.get("cost_pending")
+    if pending:
+        over = core.read(lambda c: costs.budget_check(c, pending["incurred_on"], pending["amount_eur"]))
+        st.warning(t("outcomes.costs.over_warning", year=str(over.year),
+                     amount=view.show_value("cost_total_eur", float(pending["amount_eur"])),
+                     appropriation=view.show_value("cost_total_eur", float(over.appropriation)),
+                     after=view.show_value("cost_total_eur", float(over.after))), icon=":material/warning:")
+        if st.button(t("outcomes.costs.confirm"), key="cost_confirm", type="primary"):
+            save(pending)
+        if st.button(t("common.cancel"), key="cost_cancel"):
+            st.session_state.pop("cost_pending", None)
+            st.rerun()
+
+with st.expander(t("outcomes.costs.appropriation")):
+    with st.form("form_appropriation"):
+        value = st.number_input(t("outcomes.col.appropriation"), min_value=0.0, step=1000.0, format="%.2f",
+                                value=float(check.appropriation), key="appropriation_amount")
+        if st.form_submit_button(t("common.save")):
+            clean, problems = costs.check_appropriation({"year": year, "amount_eur": Decimal(str(value))})
+            for p in problems:
+                st.error(t(p.key, **p.params))
+            if not problems and core.write(lambda c: costs.set_appropriation(c, scope, year, clean["amount_eur"])):
+                core.flash("common.saved")
+                st.rerun()
+
+view.budget(core.read(lambda c: outcomes.budget_vs_actual(c, scope)), "budget")
+view.costs_by_month(core.read(lambda c: outcomes.costs_by_month(c, scope, today())), "costs_by_month")
+st.subheader(t("outcomes.costs.list", year=str(year)))
+view.table(core.read(lambda c: costs.list_costs(c, scope, year)),
+           {"incurred_on": "outcomes.field.incurred_on", "ref": "outcomes.field.ref", "category": "outcomes.field.category",
+            "amount_eur": "outcomes.field.amount_eur", "company_name": "field.company", "description": "field.description"},
+           {"category": "cost_category"}, key="costs_table")

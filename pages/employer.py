@@ -1,0 +1,65 @@
+"""The employer's page about their own workplace: coaching done, job adaptations and who owns
+them, the progress of participants who agreed to share it, and feedback to the pilot."""
+import streamlit as st
+
+from pilot.domain.dates import today
+from pilot.records import companies, feedback, outcomes
+from pilot.ui import core, widgets
+from pilot.ui import outcomes as view
+from pilot.ui.core import t
+
+scope = core.require_role("employer")
+st.title(t("outcomes.employer.title"))
+core.show_flash()
+names = dict(core.read(lambda c: companies.company_choices(c, scope)))
+if not names:
+    st.info(t("outcomes.employer.no_company"))
+    st.stop()
+company_id = st.selectbox(t("field.company"), list(names), key="employer_company",
+                          format_func=core.mapper(names), disabled=len(names) == 1)
+as_of = today()
+only = outcomes.Filters(company_id=company_id)
+
+view.tiles(core.read(lambda c: outcomes.tiles(c, scope, as_of, only)), view.EMPLOYER_TILES, language=False)
+
+st.header(t("outcomes.employer.sessions"))
+view.activity(core.read(lambda c: outcomes.activity_by_month(c, scope, as_of, only)), "employer_activity")
+view.hours(core.read(lambda c: outcomes.hours_by_kind(c, scope, as_of, only)), "employer_hours")
+with st.expander(t("outcomes.employer.recent_sessions")):
+    view.table(core.read(lambda c: outcomes.company_sessions(c, scope, company_id, as_of)),
+               {"held_on": "outcomes.col.held_on", "kind": "field.kind", "mode": "field.mode",
+                "minutes": "field.minutes"}, {"kind": "kind", "mode": "mode"}, key="employer_sessions")
+
+st.header(t("outcomes.employer.adaptations"))
+view.table(core.read(lambda c: outcomes.company_adaptations(c, scope, company_id, as_of)),
+           {"stage": "field.stage", "type": "outcomes.field.type", "description": "field.description",
+            "owner": "field.owner", "proposed_on": "field.proposed_on", "effect": "field.effect"},
+           {"stage": "stage", "type": "adaptation_type"}, key="employer_adaptations")
+
+st.header(t("outcomes.employer.progress"))
+st.caption(t("outcomes.employer.progress_note"))
+view.table(core.read(lambda c: outcomes.shared_progress(c, scope, company_id, as_of)),
+           {"code": "field.code", "job_title": "field.job_title", "enrolled_on": "field.enrolled_on",
+            "exited_on": "field.exited_on", "status": "field.status", "speaking": "code.skill.speaking",
+            "listening": "code.skill.listening", "reading": "code.skill.reading", "writing": "code.skill.writing"},
+           key="employer_progress")
+
+st.header(t("outcomes.employer.feedback"))
+with st.form("form_feedback", clear_on_submit=True):
+    score = st.radio(t("outcomes.col.score"), [1, 2, 3, 4, 5], index=None, horizontal=True, key="feedback_score",
+                     help=t("outcomes.employer.score_help"))
+    comment = st.text_area(t("outcomes.employer.comment"), key="feedback_comment", max_chars=2000)
+    sent = st.form_submit_button(t("outcomes.employer.send"), type="primary")
+if sent:
+    clean, problems = feedback.check_feedback({"score": score, "comment": comment, "given_on": today()})
+    if problems:
+        for p in problems:
+            st.error(t(p.key, **p.params))
+    else:
+        saved = core.write(lambda c: feedback.give(c, scope, company_id, clean))
+        if saved:
+            core.flash("outcomes.employer.replaced" if saved[1] else "outcomes.employer.thanks")
+            st.rerun()
+earlier = core.read(lambda c: feedback.for_company(c, scope, company_id))
+widgets.table(earlier, {"given_on": "outcomes.col.given_on", "score": "outcomes.col.score",
+                        "comment": "outcomes.employer.comment"}, key="employer_feedback")

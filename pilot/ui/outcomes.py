@@ -1,0 +1,301 @@
+"""Widgets of the outcome screens: the filter bar, KPI tiles with their definitions, and each
+chart as a block of figure, caption, table view and CSV download.
+
+Rows come from pilot/records/outcomes.py (already scoped and under the small-number rule); here
+they are only translated, shaped for plotly (pilot/charts.py) and rendered.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from pilot import charts, i18n, indicators
+from pilot.access import Scope
+from pilot.domain import codes
+from pilot.domain.dates import today
+from pilot.records import companies
+from pilot.records import outcomes as data
+from pilot.ui import widgets
+from pilot.ui.core import label, lang, mapper, read, t
+
+TILE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("outcomes.group.participants", ("participants_enrolled", "participants_active", "participants_exited",
+                                     "companies_active")),
+    ("outcomes.group.activity", ("coaching_hours", "participant_hours", "attendance_rate")),
+    ("outcomes.group.exit", ("employed_at_exit", "employed_at_exit_rate", "exit_status_unknown",
+                             "subsidised_at_exit")),
+    ("outcomes.group.followup", ("followup_6m_due", "employed_6m_after_exit", "employed_6m_after_exit_rate",
+                                 "improved_6m", "improved_6m_rate")),
+    ("outcomes.group.work", ("participants_with_adaptation_in_use", "adaptation_mean_effect",
+                             "employer_satisfaction_mean")),
+    ("outcomes.group.costs", ("cost_total_eur", "cost_per_participant_eur", "cost_per_employed_at_exit_eur")),
+)
+# The employer's page: what the workplace can act on (no costs: those are the city's).
+EMPLOYER_TILES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("outcomes.group.participants", ("participants_active", "participants_exited")),
+    ("outcomes.group.activity", ("coaching_hours", "participant_hours", "attendance_rate")),
+    ("outcomes.group.work", ("participants_with_adaptation_in_use", "adaptation_mean_effect")),
+)
+
+
+# ---- filters ----------------------------------------------------------------------------------
+
+def _quarters(span: tuple[date, date] | None) -> list[tuple[int, int]]:
+    if span is None:
+        return []
+    first, last = span
+    out, (y, q) = [], (first.year, (first.month - 1) // 3 + 1)
+    while (y, q) <= (last.year, (last.month - 1) // 3 + 1):
+        out.append((y, q))
+        y, q = (y + 1, 1) if q == 4 else (y, q + 1)
+    return out
+
+
+def filter_bar(scope: Scope, key: str) -> tuple[date, data.Filters]:
+    """Reference date and the filters. A company-bound scope must pick one of its companies (a
+    whole-pilot figure would reach beyond its scope)."""
+    names = dict(read(lambda c: companies.company_choices(c, scope)))
+    industries = read(lambda c: data.industries(c, scope))
+    languages = read(lambda c: data.first_languages(c, scope))
+    quarters = _quarters(read(lambda c: data.enrolment_range(c, scope)))
+    c1, c2, c3 = st.columns(3)
+    with c1:
+        as_of = widgets.date_field("outcomes.as_of", f"{key}_as_of", today()) or today()
+        options: list[Any] = ([None] if scope.whole_pilot else []) + list(names)
+        company = st.selectbox(t("field.company"), options, key=f"{key}_company",
+                               format_func=mapper(names, "outcomes.all_companies"))
+    with c2:
+        industry = st.selectbox(t("field.industry"), [None, *industries], key=f"{key}_industry",
+                                format_func=mapper({i: i for i in industries}, "common.all"))
+        language = st.selectbox(t("field.first_language"), [None, *languages], key=f"{key}_language",
+                                format_func=_language_names(languages))
+    with c3:
+        cohort = st.selectbox(t("outcomes.cohort"), [None, *quarters], key=f"{key}_cohort",
+                              format_func=mapper({q: f"Q{q[1]}/{q[0]}" for q in quarters}, "common.all"),
+                              help=t("outcomes.cohort_help"))
+    filters = data.Filters(company_id=company, industry=industry, first_language=language,
+                           cohort=data.quarter(*cohort) if cohort else None)
+    return as_of, filters
+
+
+def _language_names(codes_: list[str]):
+    namer = widgets.language_namer()
+    names = {code: namer(code) for code in codes_}
+    return mapper(names, "common.all")
+
+
+# ---- tiles ------------------------------------------------------------------------------------
+
+def show_value(key: str, value: Any) -> str:
+    """A tile's value in the user's language: "<5" and "–" (held back or no data) as they are."""
+    current = lang()
+    if value is None:
+        return "–"
+    if isinstance(value, str):
+        return value
+    if key in indicators.RATE_KEYS or key == "improved_share":
+        return i18n.format_percent_value(value, current, 1)
+    if key in indicators.EURO_KEYS:
+        return i18n.format_number(value, current, 2) + " €"
+    if key in indicators.HOUR_KEYS:
+        return i18n.format_number(value, current, 1)
+    if key in indicators.MEAN_KEYS or key == "mean_gain":
+        return i18n.format_number(value, current, 2)
+    return i18n.format_number(value, current)
+
+
+def tiles(result: Mapping[str, Any], groups: tuple[tuple[str, tuple[str, ...]], ...] = TILE_GROUPS,
+          language: bool = True) -> None:
+    """One st.metric per indicator, its definition on hover; a note when anything is held back."""
+    names = indicators.labels(lang())
+    definitions = indicators.definitions(lang())
+    for group_key, keys in groups:
+        st.markdown(f"**{t(group_key)}**")
+        for key, column in zip(keys, st.columns(len(keys))):
+            with column:
+                st.metric(names[key], show_value(key, result[key]), help=definitions[key], border=True)
+    if language:
+        st.markdown(f"**{names['language']}**")
+        for skill, column in zip(codes.SKILLS, st.columns(len(codes.SKILLS))):
+            entry = result["language"][skill]
+            with column:
+                st.metric(label("skill", skill), show_value("mean_gain", entry["mean_gain"]),
+                          help=definitions["language"], border=True,
+                          delta=t("outcomes.language_delta", n=show_value("n", entry["n"]),
+                                  share=show_value("improved_share", entry["improved_share"])),
+                          delta_color="off", delta_arrow="off")
+    shown = [result[k] for _, keys in groups for k in keys]
+    if language:
+        shown += [v for entry in result["language"].values() for v in entry.values()]
+    if any(v == data.SMALL_TEXT for v in shown) or any(v is None for v in shown):
+        st.caption(t("outcomes.small_note"))
+
+
+# ---- chart blocks -----------------------------------------------------------------------------
+
+def _arrow_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Counts held back as "<5" make a column mixed: show such columns as text."""
+    for column in frame.columns:
+        values = frame[column]
+        if values.map(lambda v: isinstance(v, str)).any() and not values.map(lambda v: isinstance(v, str)).all():
+            frame[column] = values.map(lambda v: "" if v is None or (isinstance(v, float) and v != v) else str(v))
+    return frame
+
+
+def _table_frame(rows: list[dict[str, Any]], columns: Mapping[str, str],
+                 code_lists: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Rows as a table in the reader's language: translated headers and codes, dd.mm.yyyy dates."""
+    frame = pd.DataFrame(rows, columns=list(columns))
+    for column, code_list in (code_lists or {}).items():
+        frame[column] = frame[column].map(lambda c, cl=code_list: label(cl, c) if c is not None else "")
+    for column in frame.columns:
+        if frame[column].map(lambda v: isinstance(v, date)).any():
+            frame[column] = frame[column].map(lambda v: i18n.format_date(v) if isinstance(v, date) else "")
+    return _arrow_safe(frame.rename(columns={c: t(k) for c, k in columns.items()}))
+
+
+def block(fig: go.Figure, table: pd.DataFrame, key: str, masked: bool = False, note: str | None = None) -> None:
+    """The chart, what was held back, the table view and the CSV of the same numbers."""
+    table = _arrow_safe(table)
+    st.plotly_chart(fig, key=f"chart_{key}")
+    if masked:
+        st.caption(t("outcomes.masked_note"))
+    if note:
+        st.caption(note)
+    with st.expander(t("outcomes.table_view")):
+        if table.empty:
+            st.info(t("common.empty"))
+        else:
+            st.dataframe(table, hide_index=True, width="stretch", key=f"table_{key}")
+    st.download_button(t("outcomes.download_csv"), table.to_csv(index=False).encode("utf-8-sig"),
+                       file_name=f"{key}.csv", mime="text/csv", key=f"csv_{key}", icon=":material/download:")
+
+
+def _titles(title_key: str, x_key: str, y_key: str) -> dict[str, str]:
+    return {"title": t(title_key), "x": t(x_key), "y": t(y_key)}
+
+
+def activity(rows: list[dict[str, Any]], key: str) -> None:
+    frame = pd.DataFrame(rows, columns=["month", "enrolled", "exited", "active", "sessions", "coaching_hours"])
+    fig = charts.outcome_lines(frame, "month", {"active": t("outcomes.col.active"), "sessions": t("outcomes.col.sessions")},
+                               _titles("outcomes.chart.activity", "outcomes.col.month", "outcomes.axis.count"),
+                               bars={"enrolled": t("outcomes.col.enrolled")})
+    table = _table_frame(rows, {"month": "outcomes.col.month", "enrolled": "outcomes.col.enrolled",
+                                "exited": "outcomes.col.exited", "active": "outcomes.col.active",
+                                "sessions": "outcomes.col.sessions", "coaching_hours": "outcomes.col.coaching_hours"})
+    block(fig, table, key, data.any_masked(rows))
+
+
+def hours(rows: list[dict[str, Any]], key: str) -> None:
+    frame = pd.DataFrame(rows, columns=["kind", "sessions", "coaching_hours", "participant_hours"])
+    frame["kind"] = frame["kind"].map(lambda c: label("kind", c))
+    fig = charts.outcome_bars(frame, "kind", {"coaching_hours": t("outcomes.col.coaching_hours"),
+                                              "participant_hours": t("outcomes.col.participant_hours")},
+                              _titles("outcomes.chart.hours", "field.kind", "outcomes.axis.hours"), horizontal=True)
+    table = _table_frame(rows, {"kind": "field.kind", "sessions": "outcomes.col.sessions",
+                                "coaching_hours": "outcomes.col.coaching_hours",
+                                "participant_hours": "outcomes.col.participant_hours"}, {"kind": "kind"})
+    block(fig, table, key)
+
+
+def attendance(rows: list[dict[str, Any]], key: str) -> None:
+    frame = pd.DataFrame(rows, columns=["month", "present", "absent", "excused", "rate"])
+    fig = charts.outcome_lines(frame, "month", {"rate": t("outcomes.col.rate")},
+                               _titles("outcomes.chart.attendance", "outcomes.col.month", "outcomes.col.rate"),
+                               percent=True)
+    shown = [{**r, "rate": show_value("attendance_rate", r["rate"])} for r in rows]
+    table = _table_frame(shown, {"month": "outcomes.col.month", "present": "code.attendance.present",
+                                 "absent": "code.attendance.absent", "excused": "code.attendance.excused",
+                                 "rate": "outcomes.col.rate"})
+    block(fig, table, key, data.any_masked(rows) or any(r["rate"] is None for r in rows))
+
+
+def employment(rows: list[dict[str, Any]], key: str) -> None:
+    wide = pd.DataFrame([{"status": s, **{r["point"]: r["n"] for r in rows if r["status"] == s}}
+                         for s in data.EXIT_STATUSES], columns=["status", "exit", "after_6m"])
+    wide["status"] = wide["status"].map(_status_label)
+    fig = charts.outcome_bars(wide, "status", {"exit": t("outcomes.point.exit"),
+                                               "after_6m": t("outcomes.point.after_6m")},
+                              _titles("outcomes.chart.employment", "field.status", "outcomes.axis.people"))
+    table = wide.rename(columns={"status": t("field.status"), "exit": t("outcomes.point.exit"),
+                                 "after_6m": t("outcomes.point.after_6m")})
+    block(fig, table, key, data.any_masked(rows), note=t("outcomes.employment_note"))
+
+
+def _status_label(code: str) -> str:
+    return t("outcomes.status.unknown") if code == data.UNKNOWN else label("employment_status", code)
+
+
+def language(rows: list[dict[str, Any]], key: str) -> None:
+    gains = sorted({r["gain"] for r in rows})
+    wide = pd.DataFrame([{"gain": g, **{r["skill"]: r["n"] for r in rows if r["gain"] == g}} for g in gains],
+                        columns=["gain", *codes.SKILLS])
+    fig = charts.outcome_bars(wide, "gain", {s: label("skill", s) for s in codes.SKILLS},
+                              _titles("outcomes.chart.language", "outcomes.col.gain", "outcomes.axis.people"))
+    fig.update_xaxes(type="category")
+    table = wide.rename(columns={"gain": t("outcomes.col.gain"), **{s: label("skill", s) for s in codes.SKILLS}})
+    block(fig, table.fillna(0), key, data.any_masked(rows), note=t("outcomes.language_note"))
+
+
+def adaptations(rows: list[dict[str, Any]], key: str) -> None:
+    types = [c for c in codes.ADAPTATION_TYPES if any(r["type"] == c for r in rows)]
+    wide = pd.DataFrame([{"type": label("adaptation_type", c), **{r["stage"]: r["n"] for r in rows if r["type"] == c}}
+                         for c in types], columns=["type", *codes.ADAPTATION_STAGES])
+    fig = charts.outcome_bars(wide, "type", {s: label("stage", s) for s in codes.ADAPTATION_STAGES},
+                              _titles("outcomes.chart.adaptations", "outcomes.field.type", "outcomes.axis.adaptations"),
+                              stacked=True, horizontal=True)
+    table = wide.fillna(0).rename(columns={"type": t("outcomes.field.type"),
+                                           **{s: label("stage", s) for s in codes.ADAPTATION_STAGES}})
+    block(fig, table, key, data.any_masked(rows))
+
+
+def feedback(rows: list[dict[str, Any]], key: str) -> None:
+    frame = pd.DataFrame(rows, columns=["company", "business_id", "given_on", "score"])
+    fig = charts.outcome_bars(frame, "company", {"score": t("outcomes.col.score")},
+                              _titles("outcomes.chart.feedback", "field.company", "outcomes.col.score"),
+                              horizontal=True)
+    fig.update_xaxes(range=[0, 5])
+    table = _table_frame(rows, {"company": "field.company", "business_id": "field.business_id",
+                                "given_on": "outcomes.col.given_on", "score": "outcomes.col.score"})
+    block(fig, table, key)
+
+
+def costs_by_month(rows: list[dict[str, Any]], key: str) -> None:
+    months = sorted({r["month"] for r in rows})
+    wide = pd.DataFrame([{"month": m, **{r["category"]: float(r["amount_eur"]) for r in rows if r["month"] == m}}
+                         for m in months], columns=["month", *codes.COST_CATEGORIES]).fillna(0)
+    fig = charts.outcome_bars(wide, "month", {c: label("cost_category", c) for c in codes.COST_CATEGORIES},
+                              _titles("outcomes.chart.costs", "outcomes.col.month", "outcomes.axis.eur"),
+                              stacked=True)
+    fig.update_xaxes(tickformat="%m.%Y")
+    table = _table_frame(wide.to_dict("records"), {"month": "outcomes.col.month",
+                                                   **{c: f"code.cost_category.{c}" for c in codes.COST_CATEGORIES}})
+    block(fig, table, key)
+
+
+def budget(rows: list[dict[str, Any]], key: str) -> None:
+    frame = pd.DataFrame(rows, columns=["year", "appropriation_eur", "actual_eur", "remaining_eur", "used_share"])
+    frame["year"] = frame["year"].astype(str)
+    fig = charts.outcome_bars(frame, "year", {"appropriation_eur": t("outcomes.col.appropriation"),
+                                              "actual_eur": t("outcomes.col.actual")},
+                              _titles("outcomes.chart.budget", "outcomes.col.year", "outcomes.axis.eur"))
+    fig.update_xaxes(type="category")
+    shown = [{**r, "used_share": show_value("attendance_rate", r["used_share"])} for r in rows]
+    table = _table_frame(shown, {"year": "outcomes.col.year", "appropriation_eur": "outcomes.col.appropriation",
+                                 "actual_eur": "outcomes.col.actual", "remaining_eur": "outcomes.col.remaining",
+                                 "used_share": "outcomes.col.used_share"})
+    block(fig, table, key)
+
+
+def table(rows: list[dict[str, Any]], columns: Mapping[str, str], code_lists: Mapping[str, str] | None = None,
+          key: str | None = None) -> None:
+    """A plain translated table (no chart)."""
+    if not rows:
+        st.info(t("common.empty"))
+        return
+    st.dataframe(_table_frame(rows, columns, code_lists), hide_index=True, width="stretch", key=key)
