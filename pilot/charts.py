@@ -138,3 +138,59 @@ def outcome_lines(frame: pd.DataFrame, x: str, series: Mapping[str, str], titles
                       margin={"l": 10, "r": 10, "t": 60, "b": 40}, legend={"orientation": "h", "y": -0.2},
                       hovermode="x unified")
     return fig
+
+
+# --- Follow-up report (pilot/report.py) ----------------------------------------------------------
+
+_REPORT_SERIES = (("blue", ""), ("orange", "/"), ("green", "\\"), ("sky_blue", "x"), ("vermillion", "."),
+                  ("purple", "+"), ("yellow", "-"))
+
+
+def report_bars(categories: list[str], values: list[float | None], texts: list[str], title: str,
+                axis_title: str, colour: str = OKABE_ITO["blue"], axis_max: float | None = None,
+                percent: bool = False) -> go.Figure:
+    """Horizontal bars, one row per category, each with its value written beside it.
+
+    A value of None (held back by the small-number rule, or no data) draws no bar but keeps its
+    row and its text ("<5", "–"), so a reader sees that it was left out on purpose.
+    """
+    fig = go.Figure(go.Bar(
+        y=categories, x=values, orientation="h", marker={"color": colour},
+        text=[text if value is not None else "" for value, text in zip(values, texts)],
+        textposition="outside", cliponaxis=False, hoverinfo="skip"))
+    for category, value, text in zip(categories, values, texts):
+        if value is None:
+            fig.add_annotation(x=0, y=category, text=text, showarrow=False, xanchor="left",
+                               font={"color": OKABE_ITO["black"]})
+    shown = [v for v in values if v is not None]
+    top = axis_max if axis_max is not None else max(shown + [1]) * 1.2
+    bottom = min(shown + [0]) * 1.2  # a mean gain can be negative
+    fig.update_xaxes(title_text=axis_title, range=[bottom, top], tickformat=".0%" if percent else None,
+                     gridcolor="#dddddd")
+    fig.update_yaxes(autorange="reversed", automargin=True)
+    fig.update_layout(title={"text": title}, height=max(260, 90 + 48 * len(categories)), width=900,
+                      margin={"l": 10, "r": 40, "t": 60, "b": 50}, plot_bgcolor="white", showlegend=False)
+    return fig
+
+
+def report_costs(years: list[str], by_series: Mapping[str, list[float]], appropriation: list[float | None],
+                 titles: Mapping[str, str]) -> go.Figure:
+    """Costs per year stacked by category, with the year's appropriation as a black marker.
+
+    ``by_series`` maps each translated category name to one amount per year; ``titles`` holds
+    'title', 'axis' and 'appropriation'. Fill patterns repeat what the colours say.
+    """
+    fig = go.Figure()
+    for (name, amounts), (colour, pattern) in zip(by_series.items(), _REPORT_SERIES):
+        fig.add_trace(go.Bar(x=years, y=amounts, name=name, marker={
+            "color": OKABE_ITO[colour], "pattern": {"shape": pattern, "fgcolor": OKABE_ITO["black"]}}))
+    if any(a is not None for a in appropriation):
+        fig.add_trace(go.Scatter(x=years, y=appropriation, name=titles["appropriation"], mode="markers",
+                                 marker={"symbol": "line-ew-open", "size": 60, "color": OKABE_ITO["black"],
+                                         "line": {"width": 3, "color": OKABE_ITO["black"]}}))
+    fig.update_yaxes(title_text=titles["axis"], gridcolor="#dddddd", rangemode="tozero", tickformat=",.0f")
+    fig.update_xaxes(type="category")
+    fig.update_layout(title={"text": titles["title"]}, barmode="stack", height=460, width=900,
+                      margin={"l": 10, "r": 10, "t": 60, "b": 40}, plot_bgcolor="white",
+                      legend={"orientation": "h", "y": -0.12})
+    return fig

@@ -62,6 +62,35 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """The follow-up report (small-number rule always applied) as PDF or HTML; bad input is one
+    sentence on stderr and exit code 2. A PDF without chart images says so but still succeeds."""
+    from pathlib import Path
+
+    from pilot import report
+    from pilot.domain.dates import parse_date, today
+
+    as_of = today() if args.as_of is None else parse_date(args.as_of)
+    if as_of is None:
+        print(t("report.bad_date", lang(), value=args.as_of), file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    if out.suffix.lower().lstrip(".") not in report.FORMATS:
+        print(t("report.bad_out", lang(), value=args.out), file=sys.stderr)
+        return 2
+    engine = open_engine()
+    try:
+        with engine.connect() as conn:
+            with_images = report.write(conn, as_of, args.report_lang, out)
+    except report.ReportError as problem:
+        print(t(problem.key, lang(), **problem.params), file=sys.stderr)
+        return 1
+    if not with_images:
+        print(t("report.no_images", lang()), file=sys.stderr)
+    say("report.written", path=str(out))
+    return 0
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     """Import the pilot workbook as the system; all errors at once and a non-zero exit on any."""
     from pilot import workbook
@@ -201,6 +230,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path")
     p.add_argument("--format", choices=("xlsx", "csv"), default="xlsx", help=t("workbook.help_format", lang()))
     p.set_defaults(func=cmd_export)
+    p = sub.add_parser("report", help=t("report.help", lang()))
+    p.add_argument("--as-of", dest="as_of", metavar="YYYY-MM-DD", help=t("report.help.as_of", lang()))
+    p.add_argument("--lang", dest="report_lang", choices=("fi", "sv", "en"), default=lang() if lang() in
+                   ("fi", "sv", "en") else "fi", help=t("report.help.lang", lang()))
+    p.add_argument("--out", required=True, metavar="FILE", help=t("report.help.out", lang()))
+    p.set_defaults(func=cmd_report)
+
     p = sub.add_parser("user", help=t("cli.user.help", lang()))
     user_sub = p.add_subparsers(dest="user_command", required=True)
     q = user_sub.add_parser("add", help=t("cli.user.help_add", lang()))

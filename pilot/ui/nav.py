@@ -30,6 +30,8 @@ PAGES: tuple[PageSpec, ...] = (
              "nav.section.work", "companies", default_for=("admin",)),
     PageSpec("pages/participants.py", "nav.participants", ":material/group:", ("coach", "admin"),
              "nav.section.work", "participants"),
+    PageSpec("pages/report.py", "nav.report", ":material/summarize:", ("services", "admin"),
+             "nav.section.outcomes", "report"),
     PageSpec("pages/dashboard.py", "nav.dashboard", ":material/monitoring:", ("services", "admin", "coach"),
              "nav.section.outcomes", "dashboard", default_for=("services",)),
     PageSpec("pages/employer.py", "nav.employer", ":material/storefront:", ("employer",),
