@@ -40,7 +40,8 @@ with enrol_tab:
         with c1:
             widgets.field_errors(problems, "code")
         company_id = c2.selectbox(t("field.company"), list(company_names), key=f"{prefix}_company",
-                                  format_func=core.mapper(company_names), index=None)
+                                  format_func=core.mapper(company_names), index=None,
+                                  placeholder=t("common.choose"))
         with c2:
             widgets.field_errors(problems, "company")
         with c1:
@@ -55,7 +56,9 @@ with enrol_tab:
             widgets.field_errors(problems, "display_name")
             values["occupation_code"] = st.text_input(t("field.occupation_code"), key=f"{prefix}_occ")
             widgets.field_errors(problems, "occupation_code")
-            coach_id = st.selectbox(t("field.coach"), [None] + list(coach_names), key=f"{prefix}_coach",
+            coach_options = [None] + list(coach_names)
+            coach_id = st.selectbox(t("field.coach"), coach_options, key=f"{prefix}_coach",
+                                    index=coach_options.index(scope.user_id) if scope.user_id in coach_names else 0,
                                     format_func=core.mapper(coach_names))
         values["share_with_employer"] = st.checkbox(t("field.share_with_employer"), key=f"{prefix}_share")
         values["notes"] = st.text_area(t("field.notes"), key=f"{prefix}_notes")
@@ -80,6 +83,7 @@ with enrol_tab:
 
 with edit_tab:
     chosen = st.selectbox(t("participants.choose"), [r["id"] for r in rows], key="edit_pick", index=None,
+                          placeholder=t("common.choose"),
                           format_func=core.mapper({r["id"]: r["code"] for r in rows}))
     person = core.read(lambda c: participants.get_participant(c, scope, chosen)) if chosen else None
     if person:

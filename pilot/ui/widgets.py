@@ -59,6 +59,7 @@ def table(rows: list[dict[str, Any]], columns: dict[str, str], codes: dict[str, 
             frame[col] = frame[col].map(lambda v: i18n.format_date(v) if isinstance(v, date) else "")
         elif frame[col].map(lambda v: isinstance(v, bool)).all():
             frame[col] = frame[col].map(lambda v: t("common.yes") if v else t("common.no"))
+    frame = frame.astype(object).where(frame.notna(), "")  # empty cells, not "None"
     frame = frame.rename(columns={c: t(k) for c, k in columns.items()})
     if selectable:
         return st.dataframe(frame, hide_index=True, width="stretch", key=key,

@@ -1,0 +1,76 @@
+"""The foundation's main flow in a real Chromium: add a company and a participant, reload, find them."""
+from __future__ import annotations
+
+import pytest
+
+from tests.browser_support import require_browser, screenshot, wait_for_app
+from tests.helpers_app import launch_chromium, login, prepare_demo_db, start_app
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    require_browser()
+    db_path = prepare_demo_db(tmp_path_factory.mktemp("browser") / "pilot.duckdb")
+    with start_app(db_path) as base:
+        yield base
+
+
+@pytest.fixture
+def page(app_url):
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        browser = launch_chromium(p)
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        yield page
+        context.close()
+        browser.close()
+
+
+def pick(page, select, text: str) -> None:
+    """Choose in a Streamlit selectbox the way a keyboard user does: focus, type, Enter."""
+    select.click()
+    page.keyboard.type(text)
+    page.keyboard.press("Enter")
+    wait_for_app(page)
+
+
+def test_add_company_and_participant_then_reload_and_find_them(app_url, page):
+    login(page, app_url, "coach", lang="fi", next_path="/companies?lang=fi")
+    page.goto(f"{app_url}/companies?lang=fi")
+    wait_for_app(page)
+    page.get_by_text("Lisää yritys").click()
+    page.get_by_label("Y-tunnus").fill("0101263-5")
+    page.get_by_label("Nimi", exact=True).fill("Selaintesti Oy")
+    page.get_by_role("button", name="Tallenna").first.click()
+    wait_for_app(page)
+    assert page.get_by_text("Y-tunnus ei ole oikein").first.is_visible()
+    page.get_by_label("Y-tunnus").fill("0101263-6")
+    page.get_by_role("button", name="Tallenna").first.click()
+    wait_for_app(page)
+    page.get_by_text("Yritys Selaintesti Oy lisätty.").wait_for(timeout=15000)
+
+    page.goto(f"{app_url}/participants?lang=fi")
+    wait_for_app(page)
+    page.get_by_label("Koodi").first.fill("P-9001")
+    pick(page, page.get_by_label("Yritys", exact=True).last, "Selaintesti")
+    pick(page, page.get_by_label("Ensikieli"), "so")
+    page.get_by_role("button", name="Ota mukaan").last.click()
+    wait_for_app(page)
+    page.get_by_text("Osallistuja P-9001 otettu mukaan.").wait_for(timeout=15000)
+    screenshot(page, "coach-participants-after-enrol")
+
+    page.reload()
+    wait_for_app(page)
+    page.get_by_label("Hae").last.fill("P-9001")
+    page.keyboard.press("Enter")
+    wait_for_app(page)
+    page.get_by_text("1 rivi", exact=True).wait_for(timeout=15000)  # the search finds exactly P-9001
+    page.goto(f"{app_url}/companies?lang=fi")
+    wait_for_app(page)
+    page.get_by_label("Hae").fill("Selaintesti")
+    page.keyboard.press("Enter")
+    wait_for_app(page)
+    page.get_by_text("1 rivi").wait_for(timeout=15000)
