@@ -1,9 +1,10 @@
 """Entry: page config, language, the login gate, and navigation built from the caller's role."""
 import streamlit as st
 
-from pilot.ui import core, session, widgets
+from pilot.ui import a11y, core, session, widgets
 
 st.set_page_config(page_title=core.t("app.title"), page_icon=":material/translate:", layout="wide")
+a11y.apply(core.lang())  # readable captions and visible focus on every page, the sign-in page too
 widgets.language_switch()
 scope = session.gate()  # stops here with the sign-in page unless a valid login session exists
 session.account_box(scope)
