@@ -31,8 +31,11 @@ with tabs[1]:
 with tabs[2]:
     view.language(core.read(lambda c: outcomes.language_gains(c, scope, as_of, filters, exact)), "language_gain")
 with tabs[3]:
-    view.adaptations(core.read(lambda c: outcomes.adaptations_by_type_stage(c, scope, as_of, filters, exact)),
-                     "adaptations")
+    by_cell = core.read(lambda c: outcomes.adaptations_by_type_stage(c, scope, as_of, filters, exact))
+    if outcomes.any_masked(by_cell):
+        view.adaptation_totals(core.read(lambda c: outcomes.adaptation_totals(c, scope, as_of, filters, exact)),
+                               "adaptations")
+    view.adaptations(by_cell, "adaptations")
     view.feedback(core.read(lambda c: outcomes.feedback_latest(c, scope, as_of, filters)), "feedback")
 with tabs[4]:
     view.costs_by_month(core.read(lambda c: outcomes.costs_by_month(c, scope, as_of, filters)), "costs")

@@ -42,7 +42,7 @@ view.table(core.read(lambda c: outcomes.shared_progress(c, scope, company_id, as
            {"code": "field.code", "job_title": "field.job_title", "enrolled_on": "field.enrolled_on",
             "exited_on": "field.exited_on", "status": "field.status", "speaking": "code.skill.speaking",
             "listening": "code.skill.listening", "reading": "code.skill.reading", "writing": "code.skill.writing"},
-           key="employer_progress")
+           {"status": "exit_status"}, key="employer_progress")
 
 st.header(t("outcomes.employer.feedback"))
 with st.form("form_feedback", clear_on_submit=True):

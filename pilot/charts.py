@@ -72,6 +72,12 @@ _SERIES = (("blue", ""), ("orange", "/"), ("green", "\\"), ("sky_blue", "x"), ("
            ("purple", "+"), ("yellow", "-"), ("grey", "|"), ("black", ""))
 
 
+def _pattern(shape: str) -> dict:
+    # Overlay keeps the series colour under the hatching (the default replaces it with white).
+    return {"shape": shape, "fgcolor": OKABE_ITO["black"], "fillmode": "overlay", "fgopacity": 0.5,
+            "solidity": 0.2}
+
+
 def _numeric(frame: pd.DataFrame, column: str) -> list[float | None]:
     """Values for a trace: "<5" (held back by the small-number rule) and empty draw nothing."""
     values = pd.to_numeric(frame[column], errors="coerce") if column in frame else pd.Series(dtype=float)
@@ -91,7 +97,7 @@ def outcome_bars(frame: pd.DataFrame, x: str, series: Mapping[str, str], titles:
     for (column, name), (colour, pattern) in zip(series.items(), _SERIES):
         values = _numeric(frame, column)
         bar = go.Bar(name=name, marker={"color": OKABE_ITO[colour],
-                                        "pattern": {"shape": pattern, "fgcolor": OKABE_ITO["black"]}},
+                                        "pattern": _pattern(pattern)},
                      orientation="h" if horizontal else "v")
         if horizontal:
             bar.update(y=categories, x=values)
@@ -122,7 +128,7 @@ def outcome_lines(frame: pd.DataFrame, x: str, series: Mapping[str, str], titles
     fig = go.Figure()
     for (column, name), (colour, pattern) in zip((bars or {}).items(), _SERIES[3:]):
         fig.add_trace(go.Bar(x=list(frame[x]), y=_numeric(frame, column), name=name, marker={
-            "color": OKABE_ITO[colour], "pattern": {"shape": pattern, "fgcolor": OKABE_ITO["black"]}},
+            "color": OKABE_ITO[colour], "pattern": _pattern(pattern)},
             opacity=0.8))
     styles = (("blue", "solid", "circle"), ("orange", "dash", "diamond"), ("green", "dot", "square"),
               ("vermillion", "dashdot", "triangle-up"))

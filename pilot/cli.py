@@ -7,9 +7,9 @@ app holds the DuckDB file, commands say so in one sentence instead of a tracebac
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 import os
 import sys
-from collections.abc import Callable
 
 from pilot import db
 from pilot.i18n import t
@@ -199,7 +199,28 @@ def cmd_indicators(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {}
+def cmd_backup(args: argparse.Namespace) -> int:
+    from pilot import backup
+    engine = open_engine()
+    try:
+        path = backup.backup(engine, Path(args.path))
+    except backup.BackupNotPossible as exc:
+        return fail(exc.key)
+    finally:
+        engine.dispose()
+    say("backup.done", path=str(path))
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from pilot import backup
+    engine = open_engine()
+    try:
+        backup.restore(engine, Path(args.path))
+    except backup.BackupNotPossible as exc:
+        return fail(exc.key)
+    say("backup.restored", path=str(args.path))
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -209,6 +230,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("init", help=t("cli.help.init", lang()))
     p.add_argument("--demo", action="store_true", help=t("cli.help.demo_flag", lang()))
     p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("backup", help=t("backup.help_backup", lang()))
+    p.add_argument("path")
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help=t("backup.help_restore", lang()))
+    p.add_argument("path")
+    p.set_defaults(func=cmd_restore)
 
     p = sub.add_parser("demo", help=t("cli.help.demo", lang()))
     p.set_defaults(func=cmd_demo)

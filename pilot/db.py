@@ -110,10 +110,59 @@ def _is_retryable(exc: BaseException) -> bool:
         or "could not serialize" in text or "deadlock" in text
 
 
+class _WriteGate:
+    """Many writers at once, or one backup alone (a readers-writer lock with writers as readers).
+
+    Every write of the app goes through transaction()/run_in_transaction(), which hold the gate
+    shared; a backup or restore holds it exclusively, so the file it copies is consistent.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._writers = 0
+        self._exclusive = False
+
+    @contextmanager
+    def shared(self) -> Iterator[None]:
+        with self._cond:
+            while self._exclusive:
+                self._cond.wait()
+            self._writers += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._writers -= 1
+                self._cond.notify_all()
+
+    @contextmanager
+    def exclusive(self, timeout: float = 30.0) -> Iterator[None]:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._exclusive:
+                if not self._cond.wait(max(0.0, deadline - time.monotonic())):
+                    raise DatabaseBusy("backup in progress")
+            self._exclusive = True  # new writers wait from now on
+            while self._writers:
+                if not self._cond.wait(max(0.0, deadline - time.monotonic())):
+                    self._exclusive = False
+                    self._cond.notify_all()
+                    raise DatabaseBusy("writes did not finish")
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._exclusive = False
+                self._cond.notify_all()
+
+
+WRITE_GATE = _WriteGate()
+
+
 @contextmanager
 def transaction(engine: Engine) -> Iterator[Connection]:
     """One transaction: committed when the block ends, rolled back on any error."""
-    with engine.begin() as conn:
+    with WRITE_GATE.shared(), engine.begin() as conn:
         yield conn
 
 
@@ -125,7 +174,7 @@ def run_in_transaction(engine: Engine, work: Callable[[Connection], T], attempts
     """
     for attempt in range(attempts):
         try:
-            with engine.begin() as conn:
+            with transaction(engine) as conn:
                 return work(conn)
         except sa.exc.DBAPIError as exc:
             if not _is_retryable(exc):
@@ -160,6 +209,26 @@ def migrate(engine: Engine) -> list[str]:
                                  "VALUES (:v, :at)"), {"v": path.stem, "at": utcnow()})
         applied.append(path.stem)
     return applied
+
+
+def database_file(engine: Engine) -> Path | None:
+    """The DuckDB file behind an engine, or None for PostgreSQL."""
+    if backend(engine) != "duckdb":
+        return None
+    return Path(engine.url.database or "")
+
+
+def checkpoint(engine: Engine) -> None:
+    """Write DuckDB's WAL into the database file (so the file alone is the whole database)."""
+    with engine.connect() as conn:
+        conn.execute(sa.text("CHECKPOINT"))
+        conn.commit()
+
+
+def schema_version(engine: Engine) -> list[str]:
+    """The migrations recorded in a database (to check a backup before restoring it)."""
+    with engine.connect() as conn:
+        return [r[0] for r in conn.execute(sa.text("SELECT version FROM schema_migrations ORDER BY version"))]
 
 
 def ping(engine: Engine) -> None:

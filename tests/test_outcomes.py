@@ -270,6 +270,10 @@ def test_charts_add_up_to_the_tiles(demo_db, case, as_of):
             assert mean == pytest.approx(entry["mean_gain"], abs=0.01)
     for stage, n in tiles["adaptations"].items():
         assert sum(r["n"] for r in adaptations if r["stage"] == stage) == n
+    with demo_db.connect() as conn:
+        totals = outcomes.adaptation_totals(conn, ADMIN, as_of, f)
+    assert {r["code"]: r["n"] for r in totals["stage"]} == {s: n for s, n in tiles["adaptations"].items() if n}
+    assert sum(r["n"] for r in totals["type"]) == sum(tiles["adaptations"].values())
     if feedback and not f.by_participant:
         assert sum(r["score"] for r in feedback) / len(feedback) == pytest.approx(
             tiles["employer_satisfaction_mean"], abs=0.01)
@@ -302,3 +306,14 @@ def test_a_company_bound_scope_cannot_ask_for_the_whole_pilot(demo_db):
             outcomes.tiles(conn, boss, DEMO_TODAY, Filters())
         with pytest.raises(AccessDenied):
             outcomes.tiles(conn, boss, DEMO_TODAY, Filters(company_id=2))
+
+
+@pytest.mark.parametrize("scope, expected", [
+    (ADMIN, {"stage": [("proposed", 1), ("in_use", 1), ("dropped", 1)], "type": [("glossary", 2), ("working_time", 1)]}),
+    (SERVICES, {"stage": [("proposed", "<5"), ("in_use", "<5"), ("dropped", "<5")],
+                "type": [("glossary", "<5"), ("working_time", "<5")]}),
+])
+def test_adaptation_totals_by_stage_and_by_type(engine, world, scope, expected):
+    with engine.connect() as conn:
+        totals = outcomes.adaptation_totals(conn, scope, R)
+    assert {k: [(r["code"], r["n"]) for r in v] for k, v in totals.items()} == expected

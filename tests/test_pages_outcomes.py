@@ -104,6 +104,7 @@ def test_employer_page_of_company_a_shows_nothing_of_company_b(pilot):
     shared = scalar(pilot, "SELECT code FROM participants WHERE company_id = :c AND share_with_employer "
                            "AND enrolled_on <= :r", c=own_id, r=today())
     assert shared and all(c in text for (c,) in shared)
+    assert not [code for code in ("fixed_term", "permanent", "unemployed", "unknown") if code in text]  # labels
     names = [n for (n,) in scalar(pilot, "SELECT display_name FROM participants WHERE display_name IS NOT NULL")]
     assert not [n for n in names if n in text]
     other_descriptions = scalar(pilot, "SELECT description FROM adaptations WHERE company_id <> :c "

@@ -360,6 +360,23 @@ def adaptations_by_type_stage(conn: Connection, scope: Scope, as_of: date, filte
     return [{"type": r["type"], "stage": r["stage"], "n": _small(int(r["n"]), exact)} for r in rows]
 
 
+def adaptation_totals(conn: Connection, scope: Scope, as_of: date, filters: Filters = NO_FILTERS,
+                      exact: bool | None = None) -> dict[str, list[dict[str, Any]]]:
+    """The same adaptations counted by stage and, apart, by type: the coarser view that stays
+    readable when the small-number rule hides most cells of type x stage."""
+    exact = _exact(conn, scope, as_of, filters, exact)
+    where, params = _adaptation_where(scope, filters)
+    params["r"] = as_of
+    out: dict[str, list[dict[str, Any]]] = {}
+    for name, expression, order in (("stage", _STAGE, codes.ADAPTATION_STAGES),
+                                    ("type", "d.type", codes.ADAPTATION_TYPES)):
+        found = {r["code"]: int(r["n"]) for r in _rows(conn, (
+            f"SELECT {expression} AS code, COUNT(*) AS n FROM adaptations d "
+            f"WHERE {' AND '.join(where)} GROUP BY 1"), params)}
+        out[name] = [{"code": code, "n": _small(found[code], exact)} for code in order if code in found]
+    return out
+
+
 def company_adaptations(conn: Connection, scope: Scope, company_id: int, as_of: date) -> list[dict[str, Any]]:
     """One company's adaptations as of R with their stage and owner (the employer's page).
     No participant is named: the workplace sees what changes, not whom a change was for."""

@@ -88,11 +88,22 @@ def write(work: Callable[[sa.engine.Connection], T]) -> T | None:
 
     Returns the work's result, or None after showing the error (nothing was saved).
     """
+    return attempt(lambda: db.run_in_transaction(engine(), work))
+
+
+def attempt(action: Callable[[], T]) -> T | None:
+    """Run an action that writes through its own transactions (import, backup, restore).
+
+    Conflicts, a busy database and unexpected errors become a sentence; None means nothing changed.
+    """
     try:
-        result = db.run_in_transaction(engine(), work)
+        result = action()
     except db.WriteConflict:
         st.error(t("error.conflict"))
-        st.button(t("common.reload"), key=f"reload_{id(work)}", on_click=_forget_forms)
+        st.button(t("common.reload"), key=f"reload_{id(action)}", on_click=_forget_forms)
+        return None
+    except db.DatabaseBusy:
+        st.error(t("error.busy"))
         return None
     except Exception:  # the user sees a sentence; the log keeps the details
         import logging

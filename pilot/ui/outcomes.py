@@ -152,10 +152,14 @@ def _table_frame(rows: list[dict[str, Any]], columns: Mapping[str, str],
     """Rows as a table in the reader's language: translated headers and codes, dd.mm.yyyy dates."""
     frame = pd.DataFrame(rows, columns=list(columns))
     for column, code_list in (code_lists or {}).items():
-        frame[column] = frame[column].map(lambda c, cl=code_list: label(cl, c) if c is not None else "")
+        # "exit_status" is the employment status list plus "unknown" (no record on the day)
+        show = _status_label if code_list == "exit_status" else (lambda c, cl=code_list: label(cl, c))
+        frame[column] = frame[column].map(lambda c, f=show: f(c) if c is not None else "")
     for column in frame.columns:
         if frame[column].map(lambda v: isinstance(v, date)).any():
             frame[column] = frame[column].map(lambda v: i18n.format_date(v) if isinstance(v, date) else "")
+        elif frame[column].map(lambda v: v is None).any():
+            frame[column] = frame[column].map(lambda v: "" if v is None else v)
     return _arrow_safe(frame.rename(columns={c: t(k) for c, k in columns.items()}))
 
 
@@ -240,6 +244,20 @@ def language(rows: list[dict[str, Any]], key: str) -> None:
     fig.update_xaxes(type="category")
     table = wide.rename(columns={"gain": t("outcomes.col.gain"), **{s: label("skill", s) for s in codes.SKILLS}})
     block(fig, table.fillna(0), key, data.any_masked(rows), note=t("outcomes.language_note"))
+
+
+def adaptation_totals(totals: Mapping[str, list[dict[str, Any]]], key: str) -> None:
+    """By stage and by type apart (shown when the small-number rule hides type x stage cells)."""
+    for name, code_list, title in (("stage", "stage", "outcomes.chart.adaptation_stages"),
+                                   ("type", "adaptation_type", "outcomes.chart.adaptation_types")):
+        rows = [{"code": label(code_list, r["code"]), "n": r["n"]} for r in totals[name]]
+        frame = pd.DataFrame(rows, columns=["code", "n"])
+        fig = charts.outcome_bars(frame, "code", {"n": t("outcomes.axis.adaptations")},
+                                  _titles(title, "outcomes.field.type" if name == "type" else "field.stage",
+                                          "outcomes.axis.adaptations"), horizontal=True)
+        table = frame.rename(columns={"code": t("outcomes.field.type" if name == "type" else "field.stage"),
+                                      "n": t("outcomes.axis.adaptations")})
+        block(fig, table, f"{key}_{name}", data.any_masked(totals[name]))
 
 
 def adaptations(rows: list[dict[str, Any]], key: str) -> None:

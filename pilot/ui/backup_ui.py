@@ -1,0 +1,47 @@
+"""Backups from the app: files under data/backups/ next to the database, restore from an upload."""
+from __future__ import annotations
+
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+import streamlit as st
+
+from pilot import backup, db
+from pilot.domain.dates import HELSINKI
+from pilot.ui.core import engine
+
+
+def _folder() -> Path:
+    source = db.database_file(engine())
+    if source is None:
+        raise backup.BackupNotPossible("backup.postgres")
+    return source.parent / "backups"
+
+
+def make_backup() -> Path:
+    stamp = datetime.now(HELSINKI).strftime("%Y%m%d-%H%M%S")
+    return backup.backup(engine(), _folder() / f"pilot-{stamp}.duckdb")
+
+
+def list_backups() -> list[Path]:
+    try:
+        folder = _folder()
+    except backup.BackupNotPossible:
+        return []
+    return sorted(folder.glob("pilot-*.duckdb"), reverse=True) if folder.exists() else []
+
+
+def read_backup(name: str) -> bytes:
+    path = _folder() / Path(name).name  # a name from the list, never a path from the user
+    return path.read_bytes()
+
+
+def restore_from(data: bytes) -> bool:
+    """Restore an uploaded backup; every session reconnects to the restored database."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "upload.duckdb"
+        path.write_bytes(data)
+        backup.restore(engine(), path)
+    st.cache_resource.clear()
+    return True
