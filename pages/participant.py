@@ -7,7 +7,7 @@ from pilot.domain.dates import today
 from pilot.domain.validation import check_employment
 from pilot.domain.work_checks import check_assessment, check_note
 from pilot.records import adaptations, assessments, employment, participants, timeline
-from pilot.ui import core, widgets, work
+from pilot.ui import core, session, widgets, work
 from pilot.ui.core import t
 
 scope = core.require_role("coach", "admin")
@@ -23,6 +23,7 @@ person = core.read(lambda c: participants.get_participant(c, scope, picked)) if 
 if not person:
     st.stop()
 pid = person["id"]
+session.record_read(scope, "participant", pid)  # every look at personal data is on record
 st.caption(f"{person['company_name']} · {t('field.enrolled_on')} {i18n.format_date(person['enrolled_on'])}")
 tabs = st.tabs([t("work.tab.timeline"), t("work.tab.language"), t("work.tab.employment"),
                 t("work.tab.adaptations"), t("work.tab.details")])
