@@ -215,3 +215,12 @@ def test_participants_page_edit_also_conflicts(pilot):
     assert "Someone else changed this" in texts(pages[1].error)
     with pilot["engine"].connect() as conn:
         assert conn.exec_driver_sql(f"SELECT job_title FROM participants WHERE id = {pid}").scalar_one() == "Cook"
+
+
+def test_opening_a_participant_is_on_record(pilot):
+    pid = pilot["pids"][1]
+    at = open_page(pilot, "pages/participant.py", params={"participant": str(pid)})
+    at.run()  # a rerun of the same screen logs nothing more
+    with pilot["engine"].connect() as conn:
+        reads = [r for r in audit.entries(conn, action="read", entity="participant")]
+    assert [(r["actor"], r["entity_id"]) for r in reads] == [("coach-anna", str(pid))]
