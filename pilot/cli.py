@@ -199,6 +199,29 @@ def cmd_indicators(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Generate a pilot of the given size, measure it (DuckDB, and PostgreSQL when --pg or
+    PILOT_BENCH_PG names one), print every figure against its target and write the JSON.
+    Exit code 1 when a figure misses its target or the naive baseline disagrees with SQL."""
+    from pilot import bench
+
+    pg_url = args.pg or os.environ.get("PILOT_BENCH_PG") or None
+    out = bench.run(args.scale, pg_url=pg_url, say=lambda msg: print(msg, flush=True))
+    print()
+    print(bench.table(out, lambda key: t(f"bench.row.{key}", lang())))
+    print()
+    say("bench.written", path=out["json_path"])
+    missed = sum(1 for figures in out["backends"].values() for key, value in figures.items()
+                 if bench.verdict(key, value) == "MISSED")
+    for figures in out["backends"].values():
+        if figures["naive_differences"]:
+            print(t("bench.different", lang(), keys=", ".join(figures["naive_differences"])), file=sys.stderr)
+            missed += 1
+    if missed:
+        return fail("bench.missed", count=missed)
+    return 0
+
+
 def cmd_backup(args: argparse.Namespace) -> int:
     from pilot import backup
     engine = open_engine()
@@ -265,6 +288,12 @@ def build_parser() -> argparse.ArgumentParser:
                    ("fi", "sv", "en") else "fi", help=t("report.help.lang", lang()))
     p.add_argument("--out", required=True, metavar="FILE", help=t("report.help.out", lang()))
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("bench", help=t("bench.help", lang()))
+    p.add_argument("--scale", choices=("pilot", "city", "national"), default="pilot",
+                   help=t("bench.help.scale", lang()))
+    p.add_argument("--pg", metavar="URL", help=t("bench.help.pg", lang()))
+    p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("user", help=t("cli.user.help", lang()))
     user_sub = p.add_subparsers(dest="user_command", required=True)
