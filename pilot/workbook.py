@@ -461,7 +461,8 @@ def validate(conn: Connection, wb: Workbook, lang: str = "fi") -> Report:
     """Check every row of the workbook and plan the import (nothing is written)."""
     errors = _Errors()
     checked = _check_rows(wb, errors)
-    stored = {name: io_sql.sheet_rows(conn, name, SYSTEM) for name in SHEETS}
+    wanted = _wanted({name: [clean for _, clean, _ in rows] for name, rows in checked.items()})
+    stored = {name: io_sql.sheet_rows(conn, name, SYSTEM, sorted(wanted[name])) for name in SHEETS}
     users = io_sql.user_ids(conn)
 
     def keyed(name: str, rows: list[dict[str, Any]]) -> dict[tuple, dict[str, Any]]:
@@ -501,7 +502,7 @@ def validate(conn: Connection, wb: Workbook, lang: str = "fi") -> Report:
     plans: dict[str, _Plan] = {}
     counts: dict[str, Counts] = {}
     if not errors.items:
-        locked = _locked_ids(conn)
+        locked = _locked_ids(conn, stored)
         for name, rows in checked.items():
             plan = _plan(name, [(row, clean) for row, clean, _ in rows], stored_by_key[name],
                          locked.get(name), errors)
@@ -510,11 +511,29 @@ def validate(conn: Connection, wb: Workbook, lang: str = "fi") -> Report:
     return Report(errors.sorted(), counts if not errors.items else {}, lang, plans)
 
 
-def _locked_ids(conn: Connection) -> dict[str, set[int]]:
+def _wanted(cleans: dict[str, list[dict[str, Any]]]) -> dict[str, set[str]]:
+    """Per sheet, the key values (io_sql.KEY_FILTER) of the stored rows a file can touch or name:
+    its own keys, and the companies, participants and sessions its rows point at."""
+    want: dict[str, set[str]] = {name: set() for name in SHEETS}
+    own = {"companies": "business_id", "participants": "code", "sessions": "ref", "attendance": "session_ref",
+           "adaptations": "ref", "assessments": "participant_code", "employment": "participant_code",
+           "feedback": "business_id", "costs": "ref"}
+    for name, rows in cleans.items():
+        for clean in rows:
+            if clean.get(own[name]):
+                want[name].add(clean[own[name]])
+            for column, parent in (("business_id", "companies"), ("participant_code", "participants"),
+                                   ("session_ref", "sessions")):
+                if clean.get(column):
+                    want[parent].add(clean[column])
+    return want
+
+
+def _locked_ids(conn: Connection, stored: dict[str, list[dict[str, Any]]]) -> dict[str, set[int]]:
     if conn.engine.dialect.name.startswith("postgres"):
         return {}
-    return {"participants": io_sql.referenced_participant_ids(conn),
-            "sessions": io_sql.referenced_session_ids(conn)}
+    return {"participants": io_sql.referenced_participant_ids(conn, [r["id"] for r in stored["participants"]]),
+            "sessions": io_sql.referenced_session_ids(conn, [r["id"] for r in stored["sessions"]])}
 
 
 def _plan(name: str, rows: list[tuple[Row, dict[str, Any]]], stored: dict[tuple, dict[str, Any]],
@@ -565,8 +584,10 @@ _TABLE_COLUMN = {"business_id": "company_id", "coach": "coach_id", "participant_
 def _write(conn: Connection, actor: Scope, plans: dict[str, _Plan]) -> None:
     """Write the plan sheet by sheet, parents first; ids of new parents are read once after each."""
     ids: dict[str, dict[str, int]] = {"users": io_sql.user_ids(conn)}
+    wanted = _wanted({name: [c for c in plan.added] + [c for _, c, _ in plan.updated]
+                      for name, plan in plans.items()})
     for parent in ("companies", "participants", "sessions"):
-        ids[parent] = io_sql.ids_by_key(conn, parent)
+        ids[parent] = io_sql.ids_by_key(conn, parent, sorted(wanted[parent]))
     for name in SHEETS:
         plan = plans.get(name)
         if plan is None:
@@ -587,7 +608,7 @@ def _write(conn: Connection, actor: Scope, plans: dict[str, _Plan]) -> None:
                           [(_entity_id(name, clean), *audit.changed(old, {c: clean.get(c) for c in changed}))
                            for old, clean, changed in plan.updated])
         if name in ("companies", "participants", "sessions") and plan.added:
-            ids[name] = io_sql.ids_by_key(conn, name)
+            ids[name] = io_sql.ids_by_key(conn, name, sorted(wanted[name]))
 
 
 def _entity_id(name: str, clean: dict[str, Any]) -> str:

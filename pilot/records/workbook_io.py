@@ -98,9 +98,24 @@ COLUMN_TYPES: dict[str, dict[str, str]] = {
 _VERSIONED = {"companies", "participants", "sessions", "adaptations"}
 
 
-def sheet_rows(conn: Connection, sheet: str, scope: Scope) -> list[dict[str, Any]]:
-    """All rows of a sheet visible to ``scope``, in a stable order (the key columns)."""
+# The one-column key an import narrows each sheet's stored rows by (attendance: its session).
+KEY_FILTER = {"companies": "c.business_id", "participants": "p.code", "sessions": "s.ref",
+              "attendance": "s.ref", "adaptations": "d.ref", "assessments": "p.code",
+              "employment": "p.code", "feedback": "c.business_id", "costs": "k.ref"}
+_IN_KEYS = " AND {column} IN (SELECT UNNEST(CAST(:keys AS VARCHAR[])))"
+
+
+def sheet_rows(conn: Connection, sheet: str, scope: Scope,
+               keys: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """All rows of a sheet visible to ``scope``, in a stable order (the key columns).
+
+    With ``keys``, only the rows whose KEY_FILTER column is one of them: an import compares a
+    file with the rows it names, not with a national database of ten million sessions."""
+    if keys is not None and not keys:
+        return []
     sql, order = _SHEET_SQL[sheet]
+    if keys is not None:
+        sql += _IN_KEYS.format(column=KEY_FILTER[sheet])
     company, params = company_condition(scope, _COMPANY_COLUMN[sheet])
     participant, p_params = participant_condition(scope, "p.company_id", "p.coach_id")
     if scope.role == "employer":
@@ -109,7 +124,10 @@ def sheet_rows(conn: Connection, sheet: str, scope: Scope) -> list[dict[str, Any
     params.update(p_params)
     display = "p.display_name" if scope.sees_names else "NULL"
     text = sql.format(company=company, participant=participant, display_name=display) + f" ORDER BY {order}"
-    return [dict(r._mapping) for r in conn.execute(bound(text, params), params)]
+    clause = bound(text, params)  # scope lists expand into IN lists; the keys go as one array
+    if keys is not None:
+        params["keys"] = list(keys)
+    return [dict(r._mapping) for r in conn.execute(clause, params)]
 
 
 def user_ids(conn: Connection) -> dict[str, int]:
@@ -117,23 +135,39 @@ def user_ids(conn: Connection) -> dict[str, int]:
     return {r.username: int(r.id) for r in conn.execute(sa.text("SELECT id, username FROM users"))}
 
 
-def ids_by_key(conn: Connection, table: str) -> dict[str, int]:
-    """Natural key -> id for companies (business_id), participants (code) and sessions (ref)."""
+def ids_by_key(conn: Connection, table: str, keys: Sequence[str] | None = None) -> dict[str, int]:
+    """Natural key -> id for companies (business_id), participants (code) and sessions (ref);
+    with ``keys``, for those keys only."""
     key = {"companies": "business_id", "participants": "code", "sessions": "ref"}[table]
-    return {str(r[0]): int(r[1]) for r in conn.execute(sa.text(f"SELECT {key}, id FROM {table}"))}
+    if keys is None:
+        return {str(r[0]): int(r[1]) for r in conn.execute(sa.text(f"SELECT {key}, id FROM {table}"))}
+    if not keys:
+        return {}
+    sql = f"SELECT {key}, id FROM {table} WHERE 1 = 1" + _IN_KEYS.format(column=key)
+    return {str(r[0]): int(r[1]) for r in conn.execute(sa.text(sql), {"keys": list(keys)})}
 
 
-def referenced_participant_ids(conn: Connection) -> set[int]:
-    """Participants that other rows point at (DuckDB cannot change their foreign-key columns)."""
+_IN_IDS = " IN (SELECT UNNEST(CAST(:ids AS BIGINT[])))"
+
+
+def referenced_participant_ids(conn: Connection, among: Sequence[int]) -> set[int]:
+    """Those of ``among`` that other rows point at (DuckDB cannot change their foreign-key columns)."""
+    if not among:
+        return set()
     rows = conn.execute(sa.text(
-        "SELECT participant_id FROM attendance UNION SELECT participant_id FROM assessments "
-        "UNION SELECT participant_id FROM employment "
-        "UNION SELECT participant_id FROM adaptations WHERE participant_id IS NOT NULL"))
+        f"SELECT participant_id FROM attendance WHERE participant_id {_IN_IDS} "
+        f"UNION SELECT participant_id FROM assessments WHERE participant_id {_IN_IDS} "
+        f"UNION SELECT participant_id FROM employment WHERE participant_id {_IN_IDS} "
+        f"UNION SELECT participant_id FROM adaptations WHERE participant_id {_IN_IDS}"), {"ids": list(among)})
     return {int(r[0]) for r in rows}
 
 
-def referenced_session_ids(conn: Connection) -> set[int]:
-    return {int(r[0]) for r in conn.execute(sa.text("SELECT DISTINCT session_id FROM attendance"))}
+def referenced_session_ids(conn: Connection, among: Sequence[int]) -> set[int]:
+    """Those of ``among`` that attendance rows point at."""
+    if not among:
+        return set()
+    return {int(r[0]) for r in conn.execute(sa.text(
+        f"SELECT DISTINCT session_id FROM attendance WHERE session_id {_IN_IDS}"), {"ids": list(among)})}
 
 
 def _arrays(table: str, columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> tuple[str, dict[str, Any]]:
