@@ -29,6 +29,7 @@ open_rows = [r for s in ("proposed", "agreed", "in_use") for r in board[s]]
 with st.expander(t("work.adapt.move"), expanded=bool(open_rows)):
     labels = {r["id"]: f"{core.label('adaptation_type', r['type'])}: {r['description'][:40]}" for r in open_rows}
     chosen = st.selectbox(t("work.adapt.choose"), list(labels), index=None, key="adapt_pick",
+                          placeholder=t("common.choose"),
                           format_func=core.mapper(labels))
     row = next((r for r in open_rows if r["id"] == chosen), None)
     if row:

@@ -20,7 +20,7 @@ export_tab, anon_tab, retention_tab = st.tabs([t("admin.privacy.export"), t("adm
 
 with export_tab:
     chosen = st.selectbox(t("admin.privacy.participant"), list(labels), index=None, format_func=labels.get,
-                          key="export_pick")
+                          key="export_pick", placeholder=t("common.choose"))
     if chosen is not None and st.button(t("admin.privacy.make_export"), key="export_go"):
         st.session_state["export_data"] = core.write(lambda c: privacy.export_participant(c, scope, chosen))
     data = st.session_state.get("export_data")
@@ -42,7 +42,7 @@ with export_tab:
 with anon_tab:
     st.warning(t("admin.privacy.anonymise_warning"))
     chosen = st.selectbox(t("admin.privacy.participant"), list(labels), index=None, format_func=labels.get,
-                          key="anon_pick")
+                          key="anon_pick", placeholder=t("common.choose"))
     if chosen is not None:
         code = next(p["code"] for p in people if p["id"] == chosen)
         with st.form(f"form_anon_{chosen}"):

@@ -13,8 +13,8 @@ core.show_flash()
 
 company_names = dict(core.read(lambda c: companies.company_choices(c, scope)))
 rows = core.read(users.list_users)
-widgets.table([{**r, "companies": ", ".join(r["companies"]), "locked": r["locked_until"] is not None}
-               for r in rows],
+widgets.table([{**r, "companies": ", ".join(r["companies"]), "locked": r["locked_until"] is not None,
+                "role": t(f"auth.role.{r['role']}")} for r in rows],
               {"username": "admin.field.username", "display_name": "field.display_name", "email": "admin.field.email",
                "role": "admin.field.role", "companies": "admin.field.companies",
                "whole_pilot": "admin.field.whole_pilot", "disabled": "admin.field.disabled"}, key="user_table")
@@ -27,7 +27,8 @@ with add_tab, st.form("form_user_add"):
     role = st.selectbox(t("admin.field.role"), ROLES, format_func=role_label)
     display_name = st.text_input(t("field.display_name"))
     email = st.text_input(t("admin.field.email"), help=t("admin.users.email_help"))
-    bound = st.multiselect(t("admin.field.companies"), list(company_names), format_func=company_names.get)
+    bound = st.multiselect(t("admin.field.companies"), list(company_names), format_func=company_names.get,
+                           placeholder=t("common.choose"))
     whole = st.checkbox(t("admin.field.whole_pilot"), help=t("admin.users.whole_pilot_help"))
     password = st.text_input(t("auth.password"), type="password", help=t("admin.users.password_help"))
     if st.form_submit_button(t("admin.users.add"), type="primary"):
@@ -45,6 +46,7 @@ with add_tab, st.form("form_user_add"):
 with edit_tab:
     by_id = {r["id"]: r for r in rows}
     chosen = st.selectbox(t("admin.field.username"), list(by_id), index=None, key="user_pick",
+                          placeholder=t("common.choose"),
                           format_func=lambda i: by_id[i]["username"])
     if chosen is not None:
         user = by_id[chosen]
@@ -54,7 +56,7 @@ with edit_tab:
             email = st.text_input(t("admin.field.email"), user["email"] or "")
             current = core.read(lambda c: users.company_ids(c, chosen))
             bound = st.multiselect(t("admin.field.companies"), list(company_names), default=current,
-                                   format_func=company_names.get)
+                                   format_func=company_names.get, placeholder=t("common.choose"))
             whole = st.checkbox(t("admin.field.whole_pilot"), user["whole_pilot"])
             disabled = st.checkbox(t("admin.field.disabled"), user["disabled"])
             password = st.text_input(t("admin.users.new_password"), type="password")
@@ -79,14 +81,16 @@ with move_tab:
     coach_rows = core.read(users.coaches)
     coach_names = {c["id"]: c["display_name"] or c["username"] for c in coach_rows}
     source = st.selectbox(t("admin.users.from_coach"), list(coach_names), index=None, format_func=coach_names.get,
-                          key="move_from")
+                          key="move_from", placeholder=t("common.choose"))
     if source is not None:
         load = core.read(lambda c: users.caseload(c, source))
         with st.form(f"form_move_{source}"):
             picked = st.multiselect(t("admin.users.participants"), [p["id"] for p in load],
+                                    placeholder=t("common.choose"),
                                     format_func=lambda i: next(f"{p['code']} · {p['company_name']}"
                                                                for p in load if p["id"] == i))
             target = st.selectbox(t("admin.users.to_coach"), [c for c in coach_names if c != source], index=None,
+                                  placeholder=t("common.choose"),
                                   format_func=coach_names.get)
             reason = st.text_input(t("admin.field.reason"))
             if st.form_submit_button(t("admin.users.reassign"), type="primary"):

@@ -51,6 +51,7 @@ with edit_tab:
     labels = {r["id"]: f"{i18n.format_date(r['held_on'])} · {core.label('kind', r['kind'])} · {r['booked']}"
               for r in recent}
     chosen = st.selectbox(t("work.log.choose"), list(labels), index=None, key="log_edit_pick",
+                          placeholder=t("common.choose"),
                           format_func=core.mapper(labels))
     current = core.read(lambda c: sessions.get_session(c, scope, chosen)) if chosen else None
     if current:

@@ -18,6 +18,7 @@ names = {p["id"]: work.person_name(p) for p in people}
 # ?participant=<id> (checked against the scope by pilot/ui/session.py) opens one from a link.
 asked = int(st.query_params["participant"]) if st.query_params.get("participant", "").isdigit() else None
 picked = st.selectbox(t("participants.choose"), list(names), key="participant_pick", format_func=core.mapper(names),
+                      placeholder=t("common.choose"),
                       index=list(names).index(asked) if asked in names else None)
 person = core.read(lambda c: participants.get_participant(c, scope, picked)) if picked else None
 if not person:
@@ -30,6 +31,7 @@ tabs = st.tabs([t("work.tab.timeline"), t("work.tab.language"), t("work.tab.empl
 
 with tabs[0]:
     kinds = st.multiselect(t("work.timeline.show"), timeline.KINDS, default=timeline.KINDS, key="tl_kinds",
+                           placeholder=t("common.choose"),
                            format_func=core.mapper({k: t(f"work.event.{k}") for k in timeline.KINDS}))
     since = widgets.date_field("work.timeline.since", "tl_since", optional=True)
     until = widgets.date_field("work.timeline.until", "tl_until", optional=True)
