@@ -239,20 +239,22 @@ daily AS (
     WHERE a.assessed_on <= :r AND a.source <> 'self'
     GROUP BY a.participant_id, a.skill, a.assessed_on
 ),
-ordered AS (
-    SELECT participant_id, skill, lvl,
-        ROW_NUMBER() OVER (PARTITION BY participant_id, skill ORDER BY assessed_on) AS first_n,
-        ROW_NUMBER() OVER (PARTITION BY participant_id, skill ORDER BY assessed_on DESC) AS last_n,
-        COUNT(*) OVER (PARTITION BY participant_id, skill) AS dates
+-- First and last date per participant and skill, then the level on each by joining back: two
+-- hash joins instead of three window orderings, which at national size (2.5 million assessments)
+-- took twice as long.
+span AS (
+    SELECT participant_id, skill, MIN(assessed_on) AS first_on, MAX(assessed_on) AS last_on
     FROM daily
+    GROUP BY participant_id, skill
+    HAVING COUNT(*) >= 2
 ),
 gains AS (
-    SELECT participant_id, skill,
-        SUM(CASE WHEN last_n = 1 THEN lvl ELSE 0 END)
-            - SUM(CASE WHEN first_n = 1 THEN lvl ELSE 0 END) AS gain
-    FROM ordered
-    WHERE dates >= 2
-    GROUP BY participant_id, skill
+    SELECT s.skill, l.lvl - f.lvl AS gain
+    FROM span s
+    JOIN daily f ON f.participant_id = s.participant_id AND f.skill = s.skill
+        AND f.assessed_on = s.first_on
+    JOIN daily l ON l.participant_id = s.participant_id AND l.skill = s.skill
+        AND l.assessed_on = s.last_on
 )
 SELECT skill, COUNT(*) AS n, AVG(gain) AS mean_gain,
     SUM(CASE WHEN gain >= 1 THEN 1 ELSE 0 END) AS improved
