@@ -9,4 +9,5 @@ widgets.language_switch()
 scope = session.gate()  # stops here with the sign-in page unless a valid login session exists
 session.account_box(scope)
 session.guard_request(scope)
-st.navigation(session.pages(scope)).run()
+# expanded: every page listed; a folded list shows Streamlit's English "View N more".
+st.navigation(session.pages(scope), expanded=True).run()

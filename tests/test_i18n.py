@@ -297,6 +297,38 @@ def test_every_page_in_swedish_has_no_finnish_or_english_leftovers(demo_db, role
               if not box.proto.placeholder]
     found = leftovers(texts, data)
     assert not found, "\n".join(found)
+    assert not chart_problems(at), chart_problems(at)
+
+
+def chart_problems(at) -> list[str]:  # type: ignore[no-untyped-def]
+    """Every chart has a title and named axes, draws in the Okabe-Ito colours, and the page holds
+    a table of the same numbers (the table view under it, or the table beside it)."""
+    import json
+
+    from pilot.charts import OKABE_ITO
+    palette = {c.lower() for c in OKABE_ITO.values()}
+    problems = []
+    nodes = list(_walk(at._tree))
+    charts = [n for n in nodes if getattr(n, "type", "") == "plotly_chart"]
+    for n, chart in enumerate(charts):
+        spec = json.loads(chart.proto.spec)
+        layout = spec.get("layout", {})
+        title = layout.get("title", {})
+        if not (title.get("text") if isinstance(title, dict) else title):
+            problems.append(f"chart {n}: no title")
+        for axis in ("xaxis", "yaxis"):
+            axis_title = layout.get(axis, {}).get("title", {})
+            if not (axis_title.get("text") if isinstance(axis_title, dict) else axis_title):
+                problems.append(f"chart {n}: {axis} has no title")
+        for trace in spec.get("data", []):
+            colours = [c for c in (trace.get("marker", {}).get("color"), trace.get("line", {}).get("color"))
+                       if isinstance(c, str)]
+            problems += [f"chart {n}: colour {c} is not Okabe-Ito" for c in colours if c.lower() not in palette]
+    tables = [n for n in nodes if getattr(n, "type", "") in ("arrow_data_frame", "dataframe")
+              or type(n).__name__ == "Dataframe"]
+    if len(tables) < len(charts):
+        problems.append(f"{len(charts)} charts but {len(tables)} tables")
+    return problems
 
 
 # ---- plain language, dates and numbers per locale -------------------------------------------
