@@ -4,6 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 SCALE ?= pilot
+BENCH_PG ?=
 
 .PHONY: run test bench clean
 
@@ -27,7 +28,7 @@ test: $(VENV)/.dev tests/a11y/node_modules/axe-core/axe.min.js
 	$(PY) -m pytest
 
 bench: $(VENV)/.dev
-	$(PY) -m pilot bench --scale $(SCALE)
+	$(PY) -m pilot bench --scale $(SCALE) $(if $(BENCH_PG),--pg '$(BENCH_PG)')
 
 clean:
 	rm -rf $(VENV) .pytest_cache

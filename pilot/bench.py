@@ -7,10 +7,10 @@ Phases, each in the process that keeps its memory apart:
    an earlier measuring run added are taken out again.
 2. **Naive baseline** (a child process): load the tables into pandas and compute every indicator
    there. Its time is the denominator of the speed-up; its figures must equal the SQL ones.
-3. **Measure** (this process, the database opened as the app opens it): all indicators in SQL; the
+3. **Measure** (a child process, the database opened as the app opens it): all indicators in SQL; the
    services dashboard and the employer page in AppTest; logging a session with 8 concurrent
-   writers; importing 100 000 workbook rows; then this process's peak memory (the measuring
-   phase only: generation and the baseline ran in their own processes).
+   writers; importing 100 000 workbook rows; then that process's peak memory (the measuring
+   phase only: generation and the baseline run in processes of their own).
 
 pandas is used here only, for the baseline. The same run on PostgreSQL (``--pg URL`` or
 PILOT_BENCH_PG) uses a schema ``bench_<scale>`` in that database and is printed beside DuckDB.
@@ -39,8 +39,9 @@ from pilot.records import benchdata, sessions
 
 RESULTS = ROOT / "bench-results"
 WRITERS = 8
-LOGS_PER_WRITER = 25
-IMPORT_ROWS = 100_000
+# Smaller in the test suite (the child processes read them from the environment).
+LOGS_PER_WRITER = int(os.environ.get("PILOT_BENCH_LOGS_PER_WRITER", "25"))
+IMPORT_ROWS = int(os.environ.get("PILOT_BENCH_IMPORT_ROWS", "100000"))
 # key -> (target, "max" when the figure must stay at or under it, "min" at or over it)
 TARGETS: dict[str, tuple[float, str]] = {
     "indicators_s": (1.0, "max"),
@@ -374,6 +375,19 @@ def measure(url: str, scale_name: str, say: Callable[[str], None]) -> dict[str, 
     return figures
 
 
+def measure_apart(url: str, scale_name: str) -> dict[str, Any]:
+    """measure() in a child process, so each backend's peak memory is its own."""
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "figures.json"
+        _child("measure", url, scale_name, str(out))
+        return json.loads(out.read_text(encoding="utf-8"))
+
+
+def _measure_child(url: str, scale_name: str, out: str) -> None:
+    figures = measure(url, scale_name, lambda msg: print(f"  {msg}", flush=True))
+    Path(out).write_text(json.dumps(figures, default=str), encoding="utf-8")
+
+
 def verdict(key: str, value: Any) -> str:
     """"ok", "MISSED" or "" (no target) for one figure."""
     if key not in TARGETS:
@@ -418,7 +432,8 @@ def run(scale_name: str, duckdb_path: Path | None = None, pg_url: str | None = N
     for name, url, reset in targets:
         say(f"[{name}] generate {scale_name}")
         generate_s = prepare(url, scale_name, reset)
-        figures = measure(url, scale_name, lambda msg, n=name: say(f"[{n}] {msg}"))
+        say(f"[{name}] measure")
+        figures = measure_apart(url, scale_name)
         figures["generate_s"] = generate_s
         out["backends"][name] = figures
     path = RESULTS / f"{scale_name}.json"
@@ -460,7 +475,10 @@ def table(out: dict[str, Any], label: Callable[[str], str]) -> str:
 
 
 if __name__ == "__main__":
-    # The child phases. Generation and the baseline may use more memory than the app's limit.
+    if sys.argv[1] == "measure":  # as the app runs: its own memory limit
+        _measure_child(sys.argv[2], sys.argv[3], sys.argv[4])
+        raise SystemExit(0)
+    # The other child phases. Generation and the baseline may use more memory than the app's limit.
     os.environ["PILOT_MEMORY_LIMIT"] = os.environ.get("PILOT_BENCH_MEMORY_LIMIT", "12GB")
     if sys.argv[1] == "generate":
         _generate_child(sys.argv[2], sys.argv[3])
