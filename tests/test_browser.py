@@ -74,3 +74,17 @@ def test_add_company_and_participant_then_reload_and_find_them(app_url, page):
     page.keyboard.press("Enter")
     wait_for_app(page)
     page.get_by_text("1 rivi").wait_for(timeout=15000)
+
+
+@pytest.mark.parametrize("user, path, title", [("services", "/dashboard", "Outcomes of the pilot"),
+                                              ("coach", "/my-week", "My week")])
+def test_the_start_page_has_its_own_address(app_url, page, user, path, title):
+    """A role's start page opens from "/" and from its own address (a bookmark, or after sign-in)."""
+    login(page, app_url, user, lang="en", next_path=f"{path}?lang=en")
+    wait_for_app(page)
+    assert page.url.startswith(f"{app_url}{path}")
+    page.get_by_role("heading", name=title).first.wait_for(timeout=15000)
+    assert page.get_by_text("Page not found").count() == 0
+    page.goto(f"{app_url}/?lang=en")
+    wait_for_app(page)
+    assert page.url.startswith(f"{app_url}{path}")

@@ -52,12 +52,28 @@ PAGES: tuple[PageSpec, ...] = (
 
 
 def pages_for(role: str, translate) -> dict[str, list]:
-    """st.Page objects for a role, grouped by translated section."""
+    """st.Page objects for a role, grouped by translated section.
+
+    The role's start page is reached from "/" through a hidden home page that switches to it:
+    Streamlit serves a default page only at "/", so marking the start page itself as default
+    would make its own address (a bookmark, or the sign-in's way back) "page not found".
+    """
     sections: dict[str, list] = {}
+    first = preferred = None
     for spec in PAGES:
         if role not in spec.roles:
             continue
-        page = st.Page(spec.path, title=translate(spec.title_key), icon=spec.icon,
-                       url_path=spec.url_path, default=role in spec.default_for)
+        page = st.Page(spec.path, title=translate(spec.title_key), icon=spec.icon, url_path=spec.url_path)
+        first = first or page
+        if role in spec.default_for and preferred is None:
+            preferred = page
         sections.setdefault(translate(spec.section_key), []).append(page)
+    start = preferred or first
+    if start is not None:
+        def go_to_start() -> None:
+            st.switch_page(start, query_params=dict(st.query_params))
+
+        home = st.Page(go_to_start, title=translate("auth.home"), url_path="start", default=True,
+                       visibility="hidden")
+        next(iter(sections.values())).insert(0, home)
     return sections
