@@ -659,3 +659,26 @@ def test_cli_says_one_sentence_when_another_process_holds_the_database(tmp_path:
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_exported_xlsx_opens_in_libreoffice_with_letters_intact(pilot_db: Engine, tmp_path: Path) -> None:
+    """The export is a real spreadsheet: LibreOffice converts it, ä, ö and å survive, formulas stay text."""
+    import os
+    import shutil
+    import subprocess
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("LibreOffice (soffice) must be installed in CI: .ci/run installs libreoffice-calc-nogui")
+        pytest.skip("LibreOffice is not installed here")
+    assert workbook.import_workbook(pilot_db, write_xlsx(dataset(), tmp_path / "in.xlsx"), SYSTEM).ok
+    with pilot_db.connect() as conn:
+        workbook.export_workbook(conn, SYSTEM, tmp_path / "out.xlsx", "xlsx")
+    profile = (tmp_path / "lo-profile").as_uri()
+    subprocess.run([soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76",
+                    "--outdir", str(tmp_path / "csv"), str(tmp_path / "out.xlsx")],
+                   check=True, capture_output=True, timeout=180)
+    text = (tmp_path / "csv" / "out.csv").read_text(encoding="utf-8")  # 76: UTF-8; the first sheet
+    assert "Siivous Ähtäri Oy" in text
+    assert "'=Keittiö & Co" in text or "=Keittiö & Co" in text
+    assert "Keittiö" in text and "#NAME" not in text
