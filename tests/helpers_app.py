@@ -41,11 +41,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def start_app(db_path: Path, extra_env: dict[str, str] | None = None, timeout: float = 60) -> Iterator[str]:
-    """Run the app (app.py: Streamlit plus the /account routes) against ``db_path``; yield its base URL."""
+def start_app(db_path: Path | str, extra_env: dict[str, str] | None = None, timeout: float = 60,
+              log_path: Path | None = None) -> Iterator[str]:
+    """Run the app (app.py: Streamlit plus the /account routes) on ``db_path`` (a DuckDB file or a
+    postgresql:// URL); yield its base URL. The server's output goes to ``log_path``."""
     port = free_port()
     env = {**os.environ, "PILOT_DB": str(db_path), **(extra_env or {})}
-    log = open(Path(db_path).with_suffix(".app.log"), "w")
+    log = open(log_path or Path(db_path).with_suffix(".app.log"), "w")
     proc = subprocess.Popen(
         [PYTHON, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
          "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],

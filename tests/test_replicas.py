@@ -6,12 +6,9 @@ hours. Needs PILOT_REPLICAS_PG or PILOT_TEST_PG (a postgresql:// URL) and Chromi
 from __future__ import annotations
 
 import os
-import subprocess
 import time
-import urllib.request
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -21,7 +18,7 @@ import sqlalchemy as sa
 from pilot import auth, db
 from pilot.records import users
 from tests import work_seed
-from tests.helpers_app import PYTHON, ROOT, free_port, launch_chromium, login
+from tests.helpers_app import launch_chromium, login, start_app
 from tests.test_browser_work import require_browser, wait_for_app
 
 # .ci/run sets PILOT_REPLICAS_PG for the whole suite (where PILOT_TEST_PG would run every test twice).
@@ -37,36 +34,9 @@ def require_postgres() -> str:
     return TEST_PG
 
 
-@contextmanager
-def replica(url: str, log: Path, timeout: float = 60) -> Iterator[str]:
-    """One app process on ``url``; yields its base URL."""
-    port = free_port()
-    env = {**os.environ, "PILOT_DB": url}
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [PYTHON, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
-             "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.time() + timeout
-            while True:
-                try:
-                    with urllib.request.urlopen(base + "/_stcore/health", timeout=2) as r:
-                        if r.status == 200:
-                            break
-                except OSError:
-                    pass
-                if proc.poll() is not None or time.time() > deadline:
-                    raise RuntimeError(f"the replica did not start: see {log}")
-                time.sleep(0.3)
-            yield base
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+def replica(url: str, log: Path):
+    """One app process on the shared PostgreSQL ``url``; a context manager yielding its base URL."""
+    return start_app(url, log_path=log)
 
 
 @pytest.fixture
