@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from pilot.ui.nav import PAGES
-from tests.browser_support import AXE, require_browser, screenshot, wait_for_app
+from tests.browser_support import AXE, SCREENSHOTS, require_browser, screenshot, wait_for_app
 from tests.helpers_app import launch_chromium, login, prepare_demo_db, start_app
 
 pytestmark = pytest.mark.browser
@@ -102,8 +102,10 @@ def test_page_has_no_serious_violations(signed_in, app_url, role, url_path):
     assert page.locator("[role=dialog]").count() == 0, "a dialog covers the page"
     assert page.evaluate("document.documentElement.lang") == LANG
     found = violations(page)
+    failed = SCREENSHOTS / f"a11y-failed-{role}-{url_path}.png"
+    failed.unlink(missing_ok=True)  # only this run's failures stay for review
     if found:
-        screenshot(page, f"a11y-failed-{role}-{url_path}")
+        screenshot(page, failed.stem)
     assert_clean(found, f"{role} {url_path}")
 
 
