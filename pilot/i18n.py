@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from babel import Locale
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_decimal
 
 LANGUAGES = ("fi", "sv", "en")
 DEFAULT_LANGUAGE = "fi"
@@ -90,10 +90,13 @@ def format_number(value: float | int | Decimal | None, lang: str, decimals: int 
 
 
 def format_percent_value(value: float | None, lang: str, decimals: int = 1) -> str:
+    """A share as a percentage in the locale's style: "75,5 %" in fi and sv, "75.5%" in en."""
     if value is None:
         return "–"
-    return format_percent(value, format="#,##0." + "0" * decimals + " %" if decimals else "#,##0 %",
-                          locale=_BABEL[normalise_lang(lang)])
+    lang = normalise_lang(lang)
+    sign = "%" if lang == "en" else "\u00a0%"
+    return format_decimal(value * 100, format="#,##0." + "0" * decimals if decimals else "#,##0",
+                          locale=_BABEL[lang]) + sign
 
 
 def format_date(d: date | None, lang: str = DEFAULT_LANGUAGE) -> str:

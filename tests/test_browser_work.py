@@ -87,7 +87,7 @@ def test_log_group_session_at_phone_width(browser, pilot):
     group.get_by_text("Absent", exact=True).click()
     page.get_by_role("button", name="Save the session").click()
     wait_for_app(page)
-    page.get_by_text("4 booked, attendance 75 %").wait_for(timeout=15000)
+    page.get_by_text("4 booked, attendance 75%").wait_for(timeout=15000)
     page.get_by_text("in all: 1 h").wait_for(timeout=15000)
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     screenshot(page, "work-log-session-390px")

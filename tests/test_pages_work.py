@@ -76,7 +76,7 @@ def test_group_session_four_booked_one_absent(pilot):
     at.number_input(key=f"{prefix}_minutes").set_value(90)
     at.radio(key=f"{prefix}_att_{pids[3]}").set_value("absent")
     submit(at, prefix)
-    assert "attendance 75 %" in texts(at.success), texts(at.success)
+    assert "attendance 75%" in texts(at.success), texts(at.success)
     assert "1.5 h" in texts(at.caption)
     with pilot["engine"].connect() as conn:
         scope = users.scope_for(conn, users.get_by_username(conn, "coach-anna"))
