@@ -65,3 +65,25 @@ def coach() -> Scope:
 @pytest.fixture
 def admin() -> Scope:
     return Scope(username="test-admin", role="admin")
+
+
+# Browser suites: one app on a fresh demo database and one Chromium per test module.
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[str]:
+    from tests.browser_support import require_browser
+    from tests.helpers_app import prepare_demo_db, start_app
+    require_browser()
+    folder = tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1])
+    with start_app(prepare_demo_db(folder / "pilot.duckdb")) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser(app_url: str):  # type: ignore[no-untyped-def]
+    from playwright.sync_api import sync_playwright
+
+    from tests.helpers_app import launch_chromium
+    with sync_playwright() as p:
+        chromium = launch_chromium(p)
+        yield chromium
+        chromium.close()

@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 
 from pilot.ui.nav import PAGES
-from tests.browser_support import AXE, SCREENSHOTS, require_browser, screenshot, wait_for_app
-from tests.helpers_app import launch_chromium, login, prepare_demo_db, start_app
+from tests.browser_support import AXE, SCREENSHOTS, screenshot, wait_for_app
+from tests.helpers_app import login
 
 pytestmark = pytest.mark.browser
 ROLES = {"coach": "coach", "employer": "employer", "services": "services", "admin": "admin"}
@@ -52,23 +52,6 @@ def page_path(role: str, url_path: str) -> str:
 def violations(page) -> list[dict]:  # type: ignore[no-untyped-def]
     page.add_script_tag(path=str(AXE))
     return page.evaluate(AXE_RUN, STREAMLIT_OWN)
-
-
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    require_browser()
-    db_path = prepare_demo_db(tmp_path_factory.mktemp("a11y") / "pilot.duckdb")
-    with start_app(db_path) as base:
-        yield base
-
-
-@pytest.fixture(scope="module")
-def browser(app_url):
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        chromium = launch_chromium(p)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")

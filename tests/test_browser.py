@@ -3,30 +3,17 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser_support import require_browser, screenshot, wait_for_app
-from tests.helpers_app import launch_chromium, login, prepare_demo_db, start_app
+from tests.browser_support import screenshot, wait_for_app
+from tests.helpers_app import login
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    require_browser()
-    db_path = prepare_demo_db(tmp_path_factory.mktemp("browser") / "pilot.duckdb")
-    with start_app(db_path) as base:
-        yield base
-
-
 @pytest.fixture
-def page(app_url):
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        browser = launch_chromium(p)
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        yield page
-        context.close()
-        browser.close()
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    yield context.new_page()
+    context.close()
 
 
 def pick(page, select, text: str) -> None:

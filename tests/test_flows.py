@@ -20,7 +20,7 @@ import pytest
 from pilot import i18n
 from pilot.domain.dates import today
 from tests.browser_support import require_browser, screenshot, wait_for_app
-from tests.helpers_app import launch_chromium, login, prepare_demo_db, start_app
+from tests.helpers_app import login
 from tests.test_a11y import assert_clean, violations
 
 pytestmark = pytest.mark.browser
@@ -44,23 +44,6 @@ def template(key: str, **params) -> re.Pattern[str]:
         out += re.escape(str(params[match.group(1)])) if match.group(1) in params else ".+?"
         pos = match.end()
     return re.compile(out + re.escape(value[pos:]))
-
-
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    require_browser()
-    db_path = prepare_demo_db(tmp_path_factory.mktemp("flows") / "pilot.duckdb")
-    with start_app(db_path) as base:
-        yield base
-
-
-@pytest.fixture(scope="module")
-def browser(app_url):
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        chromium = launch_chromium(p)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

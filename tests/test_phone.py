@@ -11,8 +11,8 @@ import re
 import pytest
 
 from pilot import i18n
-from tests.browser_support import require_browser, screenshot, wait_for_app
-from tests.helpers_app import launch_chromium, login, prepare_demo_db, start_app
+from tests.browser_support import screenshot, wait_for_app
+from tests.helpers_app import login
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
@@ -38,23 +38,6 @@ def template(key: str) -> re.Pattern[str]:
     """A message with placeholders as a pattern (the numbers in it depend on the data)."""
     parts = re.split(r"\{[^}]*\}", tr(key))
     return re.compile(".+?".join(re.escape(p) for p in parts))
-
-
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    require_browser()
-    db_path = prepare_demo_db(tmp_path_factory.mktemp("phone") / "pilot.duckdb")
-    with start_app(db_path) as base:
-        yield base
-
-
-@pytest.fixture(scope="module")
-def browser(app_url):
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        chromium = launch_chromium(p)
-        yield chromium
-        chromium.close()
 
 
 def on_phone(browser, app_url: str, username: str, path: str):  # type: ignore[no-untyped-def]
