@@ -16,7 +16,7 @@ core.show_flash()
 people = core.read(lambda c: participants.list_participants(c, scope, status=None))
 labels = {p["id"]: f"{p['code']} · {p['display_name'] or '—'} · {p['company_name']}" for p in people}
 export_tab, anon_tab, retention_tab = st.tabs([t("admin.privacy.export"), t("admin.privacy.anonymise"),
-                                               t("admin.privacy.retention")])
+                                               t("admin.privacy.retention")], key="privacy_tabs")
 
 with export_tab:
     chosen = st.selectbox(t("admin.privacy.participant"), list(labels), index=None, format_func=labels.get,

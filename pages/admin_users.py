@@ -20,7 +20,7 @@ widgets.table([{**r, "companies": ", ".join(r["companies"]), "locked": r["locked
                "whole_pilot": "admin.field.whole_pilot", "disabled": "admin.field.disabled"}, key="user_table")
 
 role_label = lambda r: t(f"auth.role.{r}")  # noqa: E731
-add_tab, edit_tab, move_tab = st.tabs([t("admin.users.add"), t("admin.users.edit"), t("admin.users.reassign")])
+add_tab, edit_tab, move_tab = st.tabs([t("admin.users.add"), t("admin.users.edit"), t("admin.users.reassign")], key="users_tabs")
 
 with add_tab, st.form("form_user_add"):
     username = st.text_input(t("admin.field.username"), max_chars=64)

@@ -21,7 +21,7 @@ if filters.by_participant:
     st.caption(t("outcomes.company_level_note"))
 
 tabs = st.tabs([t("outcomes.tab.activity"), t("outcomes.tab.employment"), t("outcomes.tab.language"),
-                t("outcomes.tab.work"), t("outcomes.tab.costs")])
+                t("outcomes.tab.work"), t("outcomes.tab.costs")], key="dashboard_tabs")
 with tabs[0]:
     view.activity(core.read(lambda c: outcomes.activity_by_month(c, scope, as_of, filters, exact)), "activity")
     view.hours(core.read(lambda c: outcomes.hours_by_kind(c, scope, as_of, filters)), "hours_by_kind")

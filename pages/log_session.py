@@ -19,7 +19,7 @@ if not names:
 company_id = st.selectbox(t("field.company"), list(names), key="log_company", format_func=core.mapper(names))
 hours = core.read(lambda c: sessions.company_hours(c, scope, company_id))
 st.caption(t("work.log.company_hours", hours=hours["coaching_hours"]))
-new_tab, edit_tab = st.tabs([t("work.log.new"), t("work.log.edit")])
+new_tab, edit_tab = st.tabs([t("work.log.new"), t("work.log.edit")], key="log_tabs")
 
 with new_tab:
     one_to_one = st.toggle(t("work.log.one_to_one"), key="log_one_to_one", help=t("work.log.one_to_one_help"))

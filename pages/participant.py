@@ -27,7 +27,7 @@ pid = person["id"]
 session.record_read(scope, "participant", pid)  # every look at personal data is on record
 st.caption(f"{person['company_name']} · {t('field.enrolled_on')} {i18n.format_date(person['enrolled_on'])}")
 tabs = st.tabs([t("work.tab.timeline"), t("work.tab.language"), t("work.tab.employment"),
-                t("work.tab.adaptations"), t("work.tab.details")])
+                t("work.tab.adaptations"), t("work.tab.details")], key="participant_tabs")
 
 with tabs[0]:
     kinds = st.multiselect(t("work.timeline.show"), timeline.KINDS, default=timeline.KINDS, key="tl_kinds",

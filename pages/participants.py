@@ -29,7 +29,7 @@ widgets.table(rows, {"code": "field.code", "display_name": "field.display_name",
                      "enrolled_on": "field.enrolled_on", "exited_on": "field.exited_on", "coach": "field.coach"},
               key="participant_table")
 
-enrol_tab, edit_tab = st.tabs([t("participants.enrol"), t("participants.edit_exit")])
+enrol_tab, edit_tab = st.tabs([t("participants.enrol"), t("participants.edit_exit")], key="participants_tabs")
 
 with enrol_tab:
     prefix = "form_enrol"
