@@ -33,7 +33,7 @@ def test_add_company_and_participant_then_reload_and_find_them(app_url, page):
     page.get_by_label("Nimi", exact=True).fill("Selaintesti Oy")
     page.get_by_role("button", name="Tallenna").first.click()
     wait_for_app(page)
-    assert page.get_by_text("Y-tunnus ei ole oikein").first.is_visible()
+    page.get_by_text("Y-tunnus ei ole oikein").first.wait_for(timeout=15000)  # the error, next to the field
     page.get_by_label("Y-tunnus").fill("0101263-6")
     page.get_by_role("button", name="Tallenna").first.click()
     wait_for_app(page)
@@ -69,9 +69,8 @@ def test_the_start_page_has_its_own_address(app_url, page, user, path, title):
     """A role's start page opens from "/" and from its own address (a bookmark, or after sign-in)."""
     login(page, app_url, user, lang="en", next_path=f"{path}?lang=en")
     wait_for_app(page)
-    assert page.url.startswith(f"{app_url}{path}")
     page.get_by_role("heading", name=title).first.wait_for(timeout=15000)
+    assert page.url.startswith(f"{app_url}{path}")
     assert page.get_by_text("Page not found").count() == 0
     page.goto(f"{app_url}/?lang=en")
-    wait_for_app(page)
-    assert page.url.startswith(f"{app_url}{path}")
+    page.wait_for_url(f"{app_url}{path}*", timeout=15000)
