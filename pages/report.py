@@ -9,7 +9,7 @@ import streamlit as st
 
 from pilot import i18n, report
 from pilot.i18n import format_date
-from pilot.ui import core, widgets
+from pilot.ui import core, session, widgets
 from pilot.ui.core import t
 
 scope = core.require_role("services", "admin")
@@ -32,6 +32,7 @@ if st.button(t("report.page.make"), type="primary", key="report_make") and as_of
         try:
             made = core.read(lambda conn: report.build(conn, as_of, lang))
             images = report.render_images(made.charts)  # one browser session for all charts
+            session.record_read(scope, "report", as_of.isoformat(), reason=lang)  # on record, as every report
             st.session_state["report_files"] = {
                 "as_of": as_of, "lang": lang, "images": images is not None,
                 "pdf": report.to_pdf(made, images), "html": report.to_html(made).encode("utf-8")}

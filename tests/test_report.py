@@ -262,6 +262,11 @@ def test_report_page_offers_pdf_and_html_downloads(demo_db, monkeypatch, tmp_pat
     assert t("report.no_images", "en") in [w.value for w in at.warning]
     files = at.session_state["report_files"]
     assert files["pdf"].startswith(b"%PDF") and b"<table>" in files["html"]
+    from pilot import db
+    from pilot.records import audit
+    with db.shared_engine(str(demo_db[0])).connect() as conn:  # every report made is on record
+        made = [r for r in audit.entries(conn, action="read", entity="report") if r["actor"] == username]
+    assert len(made) == 1 and made[0]["reason"] == "en"
 
 
 @needs_poppler
