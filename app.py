@@ -8,6 +8,7 @@ from starlette.middleware import Middleware
 from streamlit.runtime.pages_manager import PagesManager
 
 from pilot import web
+from pilot.ui.errors import show_unexpected
 
 # A pages/ folder next to the entry script switches a fresh server into Streamlit's old multipage
 # mode until some session has called st.navigation: the first browser to open /participants would
@@ -15,4 +16,6 @@ from pilot import web
 # uses st.navigation, so the old mode is switched off before any session starts.
 PagesManager.uses_pages_directory = False
 
-app = st.App("streamlit_app.py", routes=web.routes(), middleware=[Middleware(web.NoStoreHTML)])
+# An unexpected error on a page is logged and shown as one translated sentence, never a traceback.
+app = st.App("streamlit_app.py", routes=web.routes(), middleware=[Middleware(web.NoStoreHTML)],
+             on_script_error=show_unexpected)
