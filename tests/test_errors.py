@@ -28,5 +28,10 @@ def test_unexpected_error_is_a_sentence_in_the_users_language(lang, words):
 
 
 def test_the_app_installs_the_handler():
-    import app
-    assert app.app._on_script_error.__name__ == "show_unexpected"
+    """Read, not imported: constructing st.App pins process-wide Streamlit config in the test run."""
+    import ast
+    from pathlib import Path
+    tree = ast.parse((Path(__file__).resolve().parent.parent / "app.py").read_text(encoding="utf-8"))
+    handlers = [kw.value.id for node in ast.walk(tree) if isinstance(node, ast.Call)
+                for kw in node.keywords if kw.arg == "on_script_error" and isinstance(kw.value, ast.Name)]
+    assert handlers == ["show_unexpected"]
