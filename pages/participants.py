@@ -1,10 +1,8 @@
 """Participants: the caseload by company and status, enrolment, edits and exit."""
 import streamlit as st
 
-from pilot.domain import codes
-from pilot.domain.validation import check_employment, check_participant
 from pilot.records import companies, participants, users
-from pilot.ui import core, widgets, work
+from pilot.ui import core, participant_forms, widgets, work
 from pilot.ui.core import t
 
 scope = core.require_role("coach", "admin")
@@ -32,54 +30,7 @@ widgets.table(rows, {"code": "field.code", "display_name": "field.display_name",
 enrol_tab, edit_tab = st.tabs([t("participants.enrol"), t("participants.edit_exit")], key="participants_tabs")
 
 with enrol_tab:
-    prefix = "form_enrol"
-    problems = st.session_state.get(f"{prefix}_problems", [])
-    with st.form(prefix):
-        c1, c2 = st.columns(2)
-        values = {"code": c1.text_input(t("field.code"), key=f"{prefix}_code", placeholder="P-0042")}
-        with c1:
-            widgets.field_errors(problems, "code")
-        company_id = c2.selectbox(t("field.company"), list(company_names), key=f"{prefix}_company",
-                                  format_func=core.mapper(company_names), index=None,
-                                  placeholder=t("common.choose"))
-        with c2:
-            widgets.field_errors(problems, "company")
-        with c1:
-            values["enrolled_on"] = widgets.date_field("field.enrolled_on", f"{prefix}_enrolled")
-            values["first_language"] = widgets.first_language_picker(f"{prefix}_lang")
-            widgets.field_errors(problems, "first_language")
-            values["job_title"] = st.text_input(t("field.job_title"), key=f"{prefix}_job")
-            widgets.field_errors(problems, "job_title")
-        with c2:
-            values["display_name"] = st.text_input(t("field.display_name"), key=f"{prefix}_name",
-                                                   help=t("participants.display_name_help"))
-            widgets.field_errors(problems, "display_name")
-            values["occupation_code"] = st.text_input(t("field.occupation_code"), key=f"{prefix}_occ")
-            widgets.field_errors(problems, "occupation_code")
-            coach_options = [None] + list(coach_names)
-            coach_id = st.selectbox(t("field.coach"), coach_options, key=f"{prefix}_coach",
-                                    index=coach_options.index(scope.user_id) if scope.user_id in coach_names else 0,
-                                    format_func=core.mapper(coach_names))
-        values["share_with_employer"] = st.checkbox(t("field.share_with_employer"), key=f"{prefix}_share")
-        values["notes"] = st.text_area(t("field.notes"), key=f"{prefix}_notes")
-        widgets.field_errors(problems, "notes")
-        st.markdown(f"**{t('participants.status_at_enrolment')}**")
-        start = widgets.employment_fields(f"{prefix}_emp", problems)
-        submitted = st.form_submit_button(t("participants.enrol"), type="primary")
-    if submitted:
-        clean, problems = check_participant(values)
-        start_clean, start_problems = check_employment({**start, "effective_on": values["enrolled_on"]})
-        problems += start_problems
-        if company_id is None:
-            problems.append(widgets.Problem("company", "error.required"))
-        if clean.get("code") and core.read(lambda c: participants.id_by_code(c, clean["code"])):
-            problems.append(widgets.Problem("code", "error.duplicate_code"))
-        st.session_state[f"{prefix}_problems"] = problems
-        if problems:
-            st.rerun()
-        if core.write(lambda c: participants.enrol(c, scope, clean, company_id, coach_id, start_clean)):
-            core.flash("participants.enrolled", code=clean["code"])
-            st.rerun()
+    participant_forms.enrol_form(scope, company_names, coach_names)
 
 with edit_tab:
     chosen = st.selectbox(t("participants.choose"), [r["id"] for r in rows], key="edit_pick", index=None,
@@ -89,51 +40,6 @@ with edit_tab:
     if person:
         holder = f"form_edit_{person['id']}"
         version = work.held_version(holder, person["version"])  # as shown: a later save elsewhere conflicts
-        prefix = f"{holder}_v{version}"
-        problems = st.session_state.get(f"{prefix}_problems", [])
-        with st.form(prefix):
-            values = {"first_language": widgets.first_language_picker(f"{prefix}_lang", person["first_language"]),
-                      "job_title": st.text_input(t("field.job_title"), person["job_title"] or "", key=f"{prefix}_job"),
-                      "occupation_code": st.text_input(t("field.occupation_code"), person["occupation_code"] or "",
-                                                       key=f"{prefix}_occ"),
-                      "display_name": st.text_input(t("field.display_name"), person["display_name"] or "",
-                                                    key=f"{prefix}_name"),
-                      "share_with_employer": st.checkbox(t("field.share_with_employer"),
-                                                         person["share_with_employer"], key=f"{prefix}_share"),
-                      "notes": st.text_area(t("field.notes"), person["notes"] or "", key=f"{prefix}_notes")}
-            for name in values:
-                widgets.field_errors(problems, name)
-            saved = st.form_submit_button(t("common.save"), type="primary")
-        if saved:
-            clean, problems = check_participant({**values, "code": person["code"],
-                                                 "enrolled_on": person["enrolled_on"]})
-            st.session_state[f"{prefix}_problems"] = problems
-            if problems:
-                st.rerun()
-            edits = {k: clean[k] for k in values}
-            if core.write(lambda c: participants.update_participant(c, scope, person["id"], version, edits)):
-                work.release(holder)
-                core.flash("common.saved")
-                st.rerun()
+        participant_forms.edit_form(scope, person, version, holder)
         if person["exited_on"] is None:
-            prefix = f"form_exit_{person['id']}"
-            problems = st.session_state.get(f"{prefix}_problems", [])
-            with st.form(prefix):
-                st.markdown(f"**{t('participants.exit')}**")
-                exited_on = widgets.date_field("field.exited_on", f"{prefix}_date")
-                widgets.field_errors(problems, "exited_on")
-                at_exit = widgets.employment_fields(f"{prefix}_emp", problems)
-                done = st.form_submit_button(t("participants.exit"))
-            if done:
-                _, problems = check_participant({"code": person["code"], "enrolled_on": person["enrolled_on"],
-                                                 "exited_on": exited_on, "first_language": person["first_language"]})
-                exit_clean, emp_problems = check_employment({**at_exit, "effective_on": exited_on})
-                problems = [p for p in problems if p.field == "exited_on"] + emp_problems
-                st.session_state[f"{prefix}_problems"] = problems
-                if problems:
-                    st.rerun()
-                if core.write(lambda c: participants.exit_participant(c, scope, person["id"], version,
-                                                                      exited_on, exit_clean)):
-                    work.release(holder)
-                    core.flash("participants.exited", code=person["code"])
-                    st.rerun()
+            participant_forms.exit_form(scope, person, version, holder)
