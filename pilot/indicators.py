@@ -207,7 +207,8 @@ JOIN sessions s ON s.id = a.session_id
 WHERE s.held_on <= :r {company_s}
 """
 
-_STAGE = """CASE
+# The stage of an adaptation as of R (INDICATORS.md), shared with the dashboard's charts.
+STAGE_SQL = """CASE
     WHEN d.dropped_on IS NOT NULL AND d.dropped_on <= :r THEN 'dropped'
     WHEN d.evaluated_on IS NOT NULL AND d.evaluated_on <= :r THEN 'evaluated'
     WHEN d.in_use_on IS NOT NULL AND d.in_use_on <= :r THEN 'in_use'
@@ -215,7 +216,7 @@ _STAGE = """CASE
     ELSE 'proposed' END"""
 
 _ADAPTATION_SQL = f"""
-SELECT {_STAGE} AS stage, COUNT(*) AS n, AVG(d.effect) AS mean_effect
+SELECT {STAGE_SQL} AS stage, COUNT(*) AS n, AVG(d.effect) AS mean_effect
 FROM adaptations d
 WHERE d.proposed_on <= :r {{company_d}}
 GROUP BY 1
@@ -227,7 +228,7 @@ SELECT COUNT(DISTINCT d.participant_id)
 FROM adaptations d
 JOIN participants p ON p.id = d.participant_id AND p.enrolled_on <= :r
 WHERE d.proposed_on <= :r {{company_d}}
-  AND ({_STAGE}) IN ('in_use', 'evaluated')
+  AND ({STAGE_SQL}) IN ('in_use', 'evaluated')
 """
 
 _LANGUAGE_SQL = f"""

@@ -29,7 +29,7 @@ from sqlalchemy.engine import Connection, Engine
 from pilot import db
 from pilot.access import SYSTEM, Scope
 from pilot.domain import codes, identifiers
-from pilot.domain.validation import Checker, is_blank
+from pilot.domain.validation import Checker, is_blank, participant_fields
 from pilot.i18n import LANGUAGES, catalogue, label_lookup, t
 from pilot.records import audit
 from pilot.records import workbook_io as io_sql
@@ -298,17 +298,9 @@ def _check_companies(c: Checker) -> None:
 
 
 def _check_participants(c: Checker) -> None:
-    c.participant_code("code")
+    participant_fields(c)
     c.business_id("business_id")
-    c.date("enrolled_on", required=True)
-    c.date("exited_on")
-    c.not_before("exited_on", "enrolled_on")
-    c.language("first_language")
-    c.text("job_title", max_len=200)
-    c.occupation("occupation_code")
-    c.boolean("share_with_employer", default=False)
     c.text("coach", max_len=64)
-    c.text("display_name", max_len=200)
 
 
 def _check_sessions(c: Checker) -> None:

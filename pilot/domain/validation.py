@@ -256,9 +256,8 @@ def check_company(values: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]
     return c.clean, c.problems
 
 
-def check_participant(values: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
-    """The participant's own fields; the company and coach are resolved by the caller."""
-    c = Checker(values)
+def participant_fields(c: Checker) -> None:
+    """The participant's own fields: one set of rules for the enrolment form and the workbook import."""
     c.participant_code("code")
     c.date("enrolled_on", required=True)
     c.date("exited_on")
@@ -268,6 +267,12 @@ def check_participant(values: dict[str, Any]) -> tuple[dict[str, Any], list[Prob
     c.occupation("occupation_code")
     c.boolean("share_with_employer", default=False)
     c.text("display_name", max_len=200)
+
+
+def check_participant(values: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
+    """The participant's own fields and notes; the company and coach are resolved by the caller."""
+    c = Checker(values)
+    participant_fields(c)
     c.text("notes", max_len=4000)
     return c.clean, c.problems
 

@@ -330,12 +330,7 @@ def language_gains(conn: Connection, scope: Scope, as_of: date, filters: Filters
     return [{"skill": skill, "gain": gain, "n": _small(n, exact)} for skill, gain, n in found]
 
 
-_STAGE = """CASE
-    WHEN d.dropped_on IS NOT NULL AND d.dropped_on <= :r THEN 'dropped'
-    WHEN d.evaluated_on IS NOT NULL AND d.evaluated_on <= :r THEN 'evaluated'
-    WHEN d.in_use_on IS NOT NULL AND d.in_use_on <= :r THEN 'in_use'
-    WHEN d.agreed_on IS NOT NULL AND d.agreed_on <= :r THEN 'agreed'
-    ELSE 'proposed' END"""
+_STAGE = indicators.STAGE_SQL  # one definition of "stage as of R" for tiles and charts
 
 
 def _adaptation_where(scope: Scope, f: Filters) -> tuple[list[str], dict[str, Any]]:
