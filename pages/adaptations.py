@@ -3,18 +3,14 @@ import streamlit as st
 
 from pilot.domain import codes
 from pilot.domain.work_checks import check_adaptation, check_move, next_stages
-from pilot.records import adaptations, companies, participants
+from pilot.records import adaptations, participants
 from pilot.ui import core, widgets, work
 from pilot.ui.core import t
 
 scope = core.require_role("coach", "admin")
 st.title(t("work.adapt.title"))
 core.show_flash()
-names = dict(core.read(lambda c: companies.company_choices(c, scope)))
-if not names:
-    st.info(t("work.no_companies"))
-    st.stop()
-company_id = st.selectbox(t("field.company"), list(names), key="adapt_company", format_func=core.mapper(names))
+company_id = widgets.company_picker(scope, "adapt_company")
 board = core.read(lambda c: adaptations.board(c, scope, company_id))
 
 for stage, column in zip(board, st.columns(len(board))):

@@ -5,18 +5,14 @@ from pilot import i18n
 from pilot.domain.attendance import needs_reason
 from pilot.domain.dates import today
 from pilot.domain.work_checks import check_session
-from pilot.records import companies, sessions
+from pilot.records import sessions
 from pilot.ui import core, widgets, work
 from pilot.ui.core import t
 
 scope = core.require_role("coach", "admin")
 st.title(t("work.log.title"))
 core.show_flash()
-names = dict(core.read(lambda c: companies.company_choices(c, scope)))
-if not names:
-    st.info(t("work.no_companies"))
-    st.stop()
-company_id = st.selectbox(t("field.company"), list(names), key="log_company", format_func=core.mapper(names))
+company_id = widgets.company_picker(scope, "log_company")
 hours = core.read(lambda c: sessions.company_hours(c, scope, company_id))
 st.caption(t("work.log.company_hours", hours=hours["coaching_hours"]))
 new_tab, edit_tab = st.tabs([t("work.log.new"), t("work.log.edit")], key="log_tabs")

@@ -125,3 +125,14 @@ def employment_fields(prefix: str, problems: list[Problem], value: dict | None =
                                         key=f"{prefix}_subsidised")
         field_errors(problems, "subsidised")
     return out
+
+
+def company_picker(scope, key: str) -> int:
+    """Pick one of the caller's companies; with none in scope, say so and stop the page."""
+    from pilot.records import companies
+    from pilot.ui.core import mapper, read
+    names = dict(read(lambda c: companies.company_choices(c, scope)))
+    if not names:
+        st.info(t("work.no_companies"))
+        st.stop()
+    return st.selectbox(t("field.company"), list(names), key=key, format_func=mapper(names))
