@@ -53,6 +53,7 @@ from sqlalchemy.engine import Connection
 from pilot.domain.codes import ADAPTATION_STAGES, SKILLS
 from pilot.domain.levels import LEVELS
 from pilot.i18n import format_number, format_percent_value, t
+from pilot.records import attendance_totals
 
 INDICATOR_KEYS: tuple[str, ...] = (
     "participants_enrolled",
@@ -194,6 +195,19 @@ SELECT
 FROM s
 """
 
+# Sessions with their own totals of marks (pilot/records/attendance_totals.py): one scan of
+# sessions. Used when no person-level filter applies and the totals add up to the attendance rows.
+_SESSION_TOTALS_SQL = """
+SELECT
+    COALESCE(SUM(s.minutes), 0) AS session_minutes,
+    COALESCE(SUM(s.minutes * s.attendance_present), 0) AS present_minutes,
+    COALESCE(SUM(s.attendance_present), 0) AS present_rows,
+    COALESCE(SUM(s.attendance_present + s.attendance_absent), 0) AS attendance_rows
+FROM sessions s
+WHERE s.held_on <= :r {company_s}
+"""
+
+# The same figures from the attendance rows themselves (person-level filters, or the safety net).
 _SESSION_SQL = """
 SELECT
     (SELECT COALESCE(SUM(x.minutes), 0) FROM sessions x
@@ -231,32 +245,33 @@ WHERE d.proposed_on <= :r {{company_d}}
   AND ({STAGE_SQL}) IN ('in_use', 'evaluated')
 """
 
-_LANGUAGE_SQL = f"""
-WITH base AS ({_PARTICIPANTS_AT_R}),
-daily AS (
-    SELECT a.participant_id, a.skill, a.assessed_on, MAX({_LEVEL_ORDINAL}) AS lvl
+# Level ordinals must fit in two decimal digits for the packing in gains_sql().
+assert len(LEVELS) < 99
+
+
+def gains_sql(participants: str) -> str:
+    """Per participant (of the ``participants`` id subquery) and skill with non-self levels on at
+    least two dates on or before :r: the gain, level on the latest date minus level on the earliest,
+    the highest level of a day counting. Shared by the indicator and the dashboard's chart.
+
+    One grouping pass: a date and a level are packed into one number, days since 1900 x 100 plus
+    the level. MAX of it is the latest date with that day's highest level; MIN of days x 100 plus
+    (99 - level) is the earliest date with that day's highest level. Two dates exist exactly when
+    the earliest date is before the latest."""
+    days = "CAST(a.assessed_on - DATE '1900-01-01' AS BIGINT) * 100"
+    return f"""
+    SELECT a.participant_id, a.skill,
+        MOD(MAX({days} + {_LEVEL_ORDINAL}), 100)
+            - (99 - MOD(MIN({days} + 99 - {_LEVEL_ORDINAL}), 100)) AS gain
     FROM assessments a
-    JOIN base b ON b.id = a.participant_id
-    WHERE a.assessed_on <= :r AND a.source <> 'self'
-    GROUP BY a.participant_id, a.skill, a.assessed_on
-),
--- First and last date per participant and skill, then the level on each by joining back: two
--- hash joins instead of three window orderings, which at national size (2.5 million assessments)
--- took twice as long.
-span AS (
-    SELECT participant_id, skill, MIN(assessed_on) AS first_on, MAX(assessed_on) AS last_on
-    FROM daily
-    GROUP BY participant_id, skill
-    HAVING COUNT(*) >= 2
-),
-gains AS (
-    SELECT s.skill, l.lvl - f.lvl AS gain
-    FROM span s
-    JOIN daily f ON f.participant_id = s.participant_id AND f.skill = s.skill
-        AND f.assessed_on = s.first_on
-    JOIN daily l ON l.participant_id = s.participant_id AND l.skill = s.skill
-        AND l.assessed_on = s.last_on
-)
+    WHERE a.assessed_on <= :r AND a.source <> 'self' AND a.participant_id IN ({participants})
+    GROUP BY a.participant_id, a.skill
+    HAVING MIN(a.assessed_on) < MAX(a.assessed_on)
+    """
+
+
+_LANGUAGE_SQL = f"""
+WITH gains AS ({gains_sql("SELECT p.id FROM participants p WHERE p.enrolled_on <= :r {company}")})
 SELECT skill, COUNT(*) AS n, AVG(gain) AS mean_gain,
     SUM(CASE WHEN gain >= 1 THEN 1 ELSE 0 END) AS improved
 FROM gains
@@ -320,6 +335,11 @@ class _Filters:
             self.params["cohort_start"], self.params["cohort_end"] = cohort
             self._person.append("AND p.enrolled_on >= :cohort_start AND p.enrolled_on <= :cohort_end")
 
+    @property
+    def by_person(self) -> bool:
+        """Whether a person-level filter applies (attendance must then be read row by row)."""
+        return bool(self._person)
+
     def company(self, column: str) -> str:
         return " ".join(fragment.format(col=column) for fragment in self._company)
 
@@ -369,8 +389,11 @@ def compute(conn: Connection, as_of: date, company_id: int | None = None, *,
     employed_6m = int(p["employed_6m_after_exit"])
     improved = int(p["improved_6m"])
 
-    s = run(_SESSION_SQL, company_x=where.sessions("x"),
-            company_s=where.attendance()).mappings().one()
+    if where.by_person or not attendance_totals.consistent(conn):
+        s = run(_SESSION_SQL, company_x=where.sessions("x"),
+                company_s=where.attendance()).mappings().one()
+    else:
+        s = run(_SESSION_TOTALS_SQL, company_s=where.company("s.company_id")).mappings().one()
     attendance_rows = int(s["attendance_rows"])
 
     stages = {stage: 0 for stage in ADAPTATION_STAGES}

@@ -31,7 +31,7 @@ from pilot.access import SYSTEM, Scope
 from pilot.domain import codes, identifiers
 from pilot.domain.validation import Checker, is_blank, participant_fields
 from pilot.i18n import LANGUAGES, catalogue, label_lookup, t
-from pilot.records import audit
+from pilot.records import attendance_totals, audit
 from pilot.records import workbook_io as io_sql
 
 # Sheets in write order (parents first), their columns, key columns and optional columns.
@@ -585,7 +585,8 @@ def _write(conn: Connection, actor: Scope, plans: dict[str, _Plan]) -> None:
         if plan is None:
             continue
         entity = _ENTITY[name]
-        io_sql.insert_rows(conn, name, [_table_row(name, clean, ids) for clean in plan.added])
+        added = [_table_row(name, clean, ids) for clean in plan.added]
+        io_sql.insert_rows(conn, name, added)
         io_sql.audit_rows(conn, actor.username, "import", entity,
                           [(_entity_id(name, clean), None, clean) for clean in plan.added])
         # One UPDATE per set of changed columns: DuckDB must not see an unchanged FK column set.
@@ -596,6 +597,9 @@ def _write(conn: Connection, actor: Scope, plans: dict[str, _Plan]) -> None:
             groups.setdefault(tuple(_TABLE_COLUMN.get(c, c) for c in changed), []).append(row)
         for columns, rows in groups.items():
             io_sql.update_rows(conn, name, columns, rows)
+        if name == "attendance":  # the sessions carry their totals of marks
+            attendance_totals.refresh(conn, attendance_totals.by_session(
+                added + [row for rows in groups.values() for row in rows]))
         io_sql.audit_rows(conn, actor.username, "update", entity,
                           [(_entity_id(name, clean), *audit.changed(old, {c: clean.get(c) for c in changed}))
                            for old, clean, changed in plan.updated])

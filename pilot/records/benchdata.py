@@ -32,6 +32,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from pilot.domain.levels import LEVELS
+from pilot.records import attendance_totals
 
 START = date(2023, 1, 2)
 DAYS = 1095  # three years of pilot
@@ -280,6 +281,7 @@ def generate(engine: Engine, scale: Scale, progress: Callable[[str], None] | Non
             after = conn.execute(sa.text("SELECT COALESCE(MAX(id), 0) FROM sessions")).scalar_one()
             conn.execute(sa.text(_SESSIONS_SQL), {**base, "lo": lo, "count": count})
             conn.execute(sa.text(_ATTENDANCE_SQL), {"after": after})
+            attendance_totals.refresh_all(conn, after)
         say(f"sessions {lo + count - 1:,}/{scale.sessions:,}")
     return counts(engine)
 

@@ -8,6 +8,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from pilot.records import attendance_totals
+
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "companies": ("business_id", "name", "industry", "size_class", "joined_on", "left_on",
                   "contact_name", "contact_email"),
@@ -37,15 +39,23 @@ def insert_many(conn: Connection, table: str, rows: Iterable[dict[str, Any]], ba
                   f"VALUES ({', '.join(':' + c for c in columns)})")
     count = 0
     chunk: list[dict[str, Any]] = []
+    touched: set[int] = set()  # attendance: the sessions whose totals change
+
+    def flush() -> None:
+        nonlocal count, chunk
+        if chunk:
+            conn.execute(sql, chunk)
+            count += len(chunk)
+            if table == "attendance":
+                touched.update(attendance_totals.by_session(chunk))
+            chunk = []
+
     for row in rows:
         chunk.append({c: row.get(c) for c in columns})
         if len(chunk) >= batch:
-            conn.execute(sql, chunk)
-            count += len(chunk)
-            chunk = []
-    if chunk:
-        conn.execute(sql, chunk)
-        count += len(chunk)
+            flush()
+    flush()
+    attendance_totals.refresh(conn, touched)
     return count
 
 

@@ -30,6 +30,7 @@ from pilot.access import AccessDenied, Scope, require_company
 from pilot.config import settings
 from pilot.domain import codes
 from pilot.domain.levels import LEVELS
+from pilot.records import attendance_totals
 from pilot.records._scope import bound, company_condition
 
 SMALL = 5
@@ -115,6 +116,12 @@ def _session_where(scope: Scope, f: Filters, alias: str = "s") -> tuple[list[str
                      f"AND fa.participant_id IN ({sub}))")
         params.update(more)
     return where, params
+
+
+def _totals_hold(conn: Connection, f: Filters) -> bool:
+    """Whether the sessions' own totals of marks answer (no person-level filter, and they add up
+    to the attendance rows); otherwise the attendance rows are read one by one."""
+    return not f.by_participant and attendance_totals.consistent(conn)
 
 
 def _rows(conn: Connection, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -219,10 +226,14 @@ def hours_by_kind(conn: Connection, scope: Scope, as_of: date, filters: Filters 
         sub, more = _filtered_participants(scope, filters)
         present += f" AND a.participant_id IN ({sub})"
         params.update(more)
+    if _totals_hold(conn, filters):  # the session's own count of present marks
+        marks = "s.attendance_present"
+    else:
+        marks = f"(SELECT COUNT(*) FROM attendance a WHERE a.session_id = s.id AND {present})"
     found = {r["kind"]: r for r in _rows(conn, (
         "SELECT s.kind, COUNT(*) AS sessions, SUM(s.minutes) AS minutes, "
-        f"SUM(s.minutes * (SELECT COUNT(*) FROM attendance a WHERE a.session_id = s.id AND {present})) "
-        f"AS present_minutes FROM sessions s WHERE {' AND '.join(where)} GROUP BY s.kind"), params)}
+        f"SUM(s.minutes * {marks}) AS present_minutes FROM sessions s WHERE {' AND '.join(where)} "
+        "GROUP BY s.kind"), params)}
     out = []
     for kind in codes.SESSION_KINDS:
         row = found.get(kind) or {"sessions": 0, "minutes": 0, "present_minutes": 0}
@@ -240,17 +251,23 @@ def attendance_by_month(conn: Connection, scope: Scope, as_of: date, filters: Fi
     exact = _exact(conn, scope, as_of, filters, exact)
     where, params = _session_where(scope, filters)
     params["r"] = as_of
-    if filters.by_participant:
-        sub, more = _filtered_participants(scope, filters)
-        where.append(f"a.participant_id IN ({sub})")
-        params.update(more)
-    rows = _rows(conn, (
-        f"SELECT {_month('s.held_on')} AS m, "
-        "SUM(CASE WHEN a.status = 'present' THEN 1 ELSE 0 END) AS present, "
-        "SUM(CASE WHEN a.status = 'absent' THEN 1 ELSE 0 END) AS absent, "
-        "SUM(CASE WHEN a.status = 'excused' THEN 1 ELSE 0 END) AS excused "
-        f"FROM attendance a JOIN sessions s ON s.id = a.session_id WHERE {' AND '.join(where)} "
-        "GROUP BY 1 ORDER BY 1"), params)
+    if _totals_hold(conn, filters):  # the sessions' own totals: months with marks only
+        sql = (f"SELECT {_month('s.held_on')} AS m, SUM(s.attendance_present) AS present, "
+               "SUM(s.attendance_absent) AS absent, SUM(s.attendance_excused) AS excused "
+               f"FROM sessions s WHERE {' AND '.join(where)} GROUP BY 1 "
+               f"HAVING SUM({attendance_totals.TOTAL}) > 0 ORDER BY 1")
+    else:
+        if filters.by_participant:
+            sub, more = _filtered_participants(scope, filters)
+            where.append(f"a.participant_id IN ({sub})")
+            params.update(more)
+        sql = (f"SELECT {_month('s.held_on')} AS m, "
+               "SUM(CASE WHEN a.status = 'present' THEN 1 ELSE 0 END) AS present, "
+               "SUM(CASE WHEN a.status = 'absent' THEN 1 ELSE 0 END) AS absent, "
+               "SUM(CASE WHEN a.status = 'excused' THEN 1 ELSE 0 END) AS excused "
+               f"FROM attendance a JOIN sessions s ON s.id = a.session_id WHERE {' AND '.join(where)} "
+               "GROUP BY 1 ORDER BY 1")
+    rows = _rows(conn, sql, params)
     out = []
     for r in rows:
         present, absent, excused = int(r["present"]), int(r["absent"]), int(r["excused"])
@@ -303,28 +320,8 @@ def language_gains(conn: Connection, scope: Scope, as_of: date, filters: Filters
     exact = _exact(conn, scope, as_of, filters, exact)
     sub, params = _filtered_participants(scope, filters, people_only=False)
     params["r"] = as_of
-    sql = f"""
-    WITH daily AS (
-        SELECT a.participant_id, a.skill, a.assessed_on, MAX({_LEVEL_ORDINAL}) AS lvl
-        FROM assessments a
-        WHERE a.assessed_on <= :r AND a.source <> 'self' AND a.participant_id IN ({sub})
-        GROUP BY a.participant_id, a.skill, a.assessed_on
-    ),
-    ordered AS (
-        SELECT participant_id, skill, lvl,
-            ROW_NUMBER() OVER (PARTITION BY participant_id, skill ORDER BY assessed_on) AS first_n,
-            ROW_NUMBER() OVER (PARTITION BY participant_id, skill ORDER BY assessed_on DESC) AS last_n,
-            COUNT(*) OVER (PARTITION BY participant_id, skill) AS dates
-        FROM daily
-    ),
-    gains AS (
-        SELECT participant_id, skill,
-            SUM(CASE WHEN last_n = 1 THEN lvl ELSE 0 END)
-                - SUM(CASE WHEN first_n = 1 THEN lvl ELSE 0 END) AS gain
-        FROM ordered WHERE dates >= 2 GROUP BY participant_id, skill
-    )
-    SELECT skill, gain, COUNT(*) AS n FROM gains GROUP BY skill, gain
-    """
+    sql = (f"SELECT g.skill, g.gain, COUNT(*) AS n FROM ({indicators.gains_sql(sub)}) g "
+           "GROUP BY g.skill, g.gain")
     found = sorted(((r["skill"], int(r["gain"]), int(r["n"])) for r in _rows(conn, sql, params)),
                    key=lambda x: (codes.SKILLS.index(x[0]), x[1]))
     return [{"skill": skill, "gain": gain, "n": _small(n, exact)} for skill, gain, n in found]

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection, Engine
 from pilot.access import AccessDenied, Scope, can_edit_records
 from pilot.db import run_in_transaction, utcnow
 from pilot.domain.dates import add_months
-from pilot.records import audit
+from pilot.records import attendance_totals, audit
 from pilot.records._scope import bound, participant_condition
 
 ERASED = "-"  # adaptations.description is NOT NULL: the erased text becomes a dash
@@ -88,6 +88,7 @@ def _put_back(conn: Connection, children: dict[str, list[dict[str, Any]]]) -> No
             columns = list(row)
             conn.execute(sa.text(f"INSERT INTO {table} ({', '.join(columns)}) "
                                  f"VALUES ({', '.join(':' + c for c in columns)})"), row)
+    attendance_totals.refresh(conn, attendance_totals.by_session(children["attendance"]))
 
 
 def anonymise(engine: Engine, actor: Scope, participant_id: int, reason: str) -> str:
@@ -120,6 +121,7 @@ def anonymise(engine: Engine, actor: Scope, participant_id: int, reason: str) ->
             conn.execute(sa.text("DELETE FROM participant_notes WHERE participant_id = :p"), {"p": participant_id})
         for table in CHILD_TABLES:
             conn.execute(sa.text(f"DELETE FROM {table} WHERE participant_id = :p"), {"p": participant_id})
+        attendance_totals.refresh(conn, attendance_totals.by_session(children["attendance"]))
         return children
 
     children = run_in_transaction(engine, erase)

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 
 from pilot.access import Scope, require_company, require_editor
 from pilot.domain.attendance import attendance_rate, needs_reason
-from pilot.records import audit
+from pilot.records import attendance_totals, audit
 from pilot.records._scope import bound, company_condition
 from pilot.records._versioned import update_versioned
 
@@ -63,13 +63,16 @@ def log_session(conn: Connection, actor: Scope, company_id: int, values: dict[st
     _check_booked(conn, company_id, booked)
     row = {f: values.get(f) for f in FIELDS}
     row.update(company_id=company_id, coach_id=actor.user_id, ref=values.get("ref") or new_ref(row["held_on"]))
+    totals = attendance_totals.counts(booked.values())
     new_id = int(conn.execute(sa.text(
-        "INSERT INTO sessions (ref, company_id, held_on, minutes, kind, mode, coach_id, topics, notes) "
-        "VALUES (:ref, :company_id, :held_on, :minutes, :kind, :mode, :coach_id, :topics, :notes) "
-        "RETURNING id"), row).scalar_one())
-    for pid, status in booked.items():
+        "INSERT INTO sessions (ref, company_id, held_on, minutes, kind, mode, coach_id, topics, notes, "
+        "attendance_present, attendance_absent, attendance_excused) "
+        "VALUES (:ref, :company_id, :held_on, :minutes, :kind, :mode, :coach_id, :topics, :notes, "
+        ":attendance_present, :attendance_absent, :attendance_excused) RETURNING id"),
+        {**row, **totals}).scalar_one())
+    if booked:
         conn.execute(sa.text("INSERT INTO attendance (session_id, participant_id, status) VALUES (:s, :p, :st)"),
-                     {"s": new_id, "p": pid, "st": status})
+                     [{"s": new_id, "p": pid, "st": status} for pid, status in booked.items()])
     audit.record(conn, actor, "create", "session", new_id,
                  after={**row, "attendance": {str(k): v for k, v in booked.items()}})
     return new_id
@@ -117,6 +120,8 @@ def update_session(conn: Connection, actor: Scope, session_id: int, version: int
     for pid in set(old_booked) - set(booked):
         conn.execute(sa.text("DELETE FROM attendance WHERE session_id = :s AND participant_id = :p"),
                      {"s": session_id, "p": pid})
+    if old_booked != booked:
+        attendance_totals.refresh(conn, [session_id])
     old, new = audit.changed(before, changes)
     if old_booked != booked:
         old["attendance"] = {str(k): v for k, v in sorted(old_booked.items())}
@@ -138,13 +143,9 @@ def list_sessions(conn: Connection, scope: Scope, company_id: int | None = None,
         if value is not None:
             where.append(filters[name])
             params[name] = value
-    # Counts come from a grouped subquery so the outer SELECT keeps plain columns (portable).
-    sql = (f"SELECT {_COLUMNS}, COALESCE(n.booked, 0) AS booked, COALESCE(n.present, 0) AS present, "
-           "COALESCE(n.absent, 0) AS absent "
-           f"FROM {_FROM} LEFT JOIN (SELECT session_id, COUNT(*) AS booked, "
-           "SUM(CASE WHEN status = 'present' THEN 1 ELSE 0 END) AS present, "
-           "SUM(CASE WHEN status = 'absent' THEN 1 ELSE 0 END) AS absent "
-           "FROM attendance GROUP BY session_id) n ON n.session_id = s.id "
+    # The counts are the session's own totals (records/attendance_totals.py).
+    sql = (f"SELECT {_COLUMNS}, {attendance_totals.TOTAL} AS booked, s.attendance_present AS present, "
+           f"s.attendance_absent AS absent FROM {_FROM} "
            f"WHERE {' AND '.join(where)} ORDER BY s.held_on DESC, s.id DESC")
     rows = [dict(r._mapping) for r in conn.execute(bound(sql, params), params)]
     for row in rows:
@@ -166,8 +167,8 @@ def company_hours(conn: Connection, scope: Scope, company_id: int, as_of: date |
         "SELECT COALESCE(SUM(minutes), 0) FROM sessions WHERE company_id = :c AND held_on <= :as_of"),
         params).scalar_one()
     attended = conn.execute(sa.text(
-        "SELECT COALESCE(SUM(s.minutes), 0) FROM attendance a JOIN sessions s ON s.id = a.session_id "
-        "WHERE s.company_id = :c AND s.held_on <= :as_of AND a.status = 'present'"), params).scalar_one()
+        "SELECT COALESCE(SUM(minutes * attendance_present), 0) FROM sessions "
+        "WHERE company_id = :c AND held_on <= :as_of"), params).scalar_one()
     return {"coaching_hours": round(float(coaching) / 60, 1), "participant_hours": round(float(attended) / 60, 1)}
 
 
