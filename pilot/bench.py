@@ -267,9 +267,10 @@ def differences(sql: dict[str, Any], naive_result: dict[str, Any]) -> list[str]:
 # ------------------------------------------------------------------ phase 3: measuring
 
 def _log_sessions(engine: Any, as_of: date) -> dict[str, float]:
-    """8 writers each log LOGS_PER_WRITER sessions at their own company, all at once."""
+    """8 writers each log LOGS_PER_WRITER sessions at their own company, all at once, each booking
+    the company's active participants."""
     coach = Scope(username="bench-coach", role="coach", user_id=benchdata.user_id(engine, "bench-coach"))
-    companies = benchdata.company_ids(engine, WRITERS)
+    companies = benchdata.busy_company_ids(engine, WRITERS, as_of)
     booked = {cid: {pid: "present" for pid in benchdata.active_participants(engine, cid, as_of)}
               for cid in companies}
     latencies: list[float] = []

@@ -316,6 +316,16 @@ def company_ids(engine: Engine, limit: int) -> list[int]:
             sa.text("SELECT id FROM companies ORDER BY id LIMIT :n"), {"n": limit})]
 
 
+def busy_company_ids(engine: Engine, limit: int, on: date) -> list[int]:
+    """The first companies by id with participants enrolled and not exited on a day: the
+    session-logging writers, so that each one books a real group as a coach would."""
+    with engine.connect() as conn:
+        return [int(r[0]) for r in conn.execute(sa.text(
+            "SELECT c.id FROM companies c WHERE EXISTS (SELECT 1 FROM participants p "
+            "WHERE p.company_id = c.id AND p.enrolled_on <= :d AND (p.exited_on IS NULL OR p.exited_on >= :d)) "
+            "ORDER BY c.id LIMIT :n"), {"d": on, "n": limit})]
+
+
 def active_participants(engine: Engine, company_id: int, on: date) -> list[int]:
     """Participants of a company enrolled and not exited on a day (whom a new session books)."""
     with engine.connect() as conn:

@@ -55,12 +55,26 @@ def _check_booked(conn: Connection, company_id: int, booked: dict[int, str]) -> 
         raise ValueError("a booked participant is not at the session's company")
 
 
+def _insert_attendance(conn: Connection, session_id: int, company_id: int, marks: dict[int, str]) -> None:
+    """A session's marks in one statement (a statement per row cost a millisecond each), only for
+    participants of the session's company; any other refuses the whole session (ValueError)."""
+    if not marks:
+        return
+    written = conn.execute(sa.text(
+        "INSERT INTO attendance (session_id, participant_id, status) "
+        "SELECT :s, m.p, m.st FROM (SELECT UNNEST(CAST(:p AS BIGINT[])) AS p, "
+        "UNNEST(CAST(:st AS VARCHAR[])) AS st) m "
+        "WHERE m.p IN (SELECT id FROM participants WHERE company_id = :c) RETURNING participant_id"),
+        {"s": session_id, "c": company_id, "p": list(marks), "st": list(marks.values())}).fetchall()
+    if len(written) != len(marks):
+        raise ValueError("a booked participant is not at the session's company")
+
+
 def log_session(conn: Connection, actor: Scope, company_id: int, values: dict[str, Any],
                 booked: dict[int, str]) -> int:
     """Insert a session and one attendance row per booked participant (checked values)."""
     require_editor(actor)
     require_company(actor, company_id)
-    _check_booked(conn, company_id, booked)
     row = {f: values.get(f) for f in FIELDS}
     row.update(company_id=company_id, coach_id=actor.user_id, ref=values.get("ref") or new_ref(row["held_on"]))
     totals = attendance_totals.counts(booked.values())
@@ -70,9 +84,7 @@ def log_session(conn: Connection, actor: Scope, company_id: int, values: dict[st
         "VALUES (:ref, :company_id, :held_on, :minutes, :kind, :mode, :coach_id, :topics, :notes, "
         ":attendance_present, :attendance_absent, :attendance_excused) RETURNING id"),
         {**row, **totals}).scalar_one())
-    if booked:
-        conn.execute(sa.text("INSERT INTO attendance (session_id, participant_id, status) VALUES (:s, :p, :st)"),
-                     [{"s": new_id, "p": pid, "st": status} for pid, status in booked.items()])
+    _insert_attendance(conn, new_id, company_id, booked)
     audit.record(conn, actor, "create", "session", new_id,
                  after={**row, "attendance": {str(k): v for k, v in booked.items()}})
     return new_id
