@@ -1,6 +1,7 @@
 """Who sees what: each role's scope applied in SQL, caseload reassignment, and the app's URL guard."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -127,9 +128,10 @@ def test_reassignment_rules(pilot, actor, reason, error) -> None:
 
 @pytest.fixture
 def app_db(pilot, tmp_path):
+    """The database of ``pilot`` as the app opens it (PILOT_DB: a DuckDB file or a PostgreSQL URL)."""
     st.cache_resource.clear()
     db.dispose_shared()
-    yield Path(str(pilot.url.database))
+    yield os.environ["PILOT_DB"]
     st.cache_resource.clear()
     db.dispose_shared()
 
