@@ -130,3 +130,49 @@ def test_retention_list(engine, exited_years_ago, years, anonymised, due) -> Non
                       "a": db.utcnow() if anonymised else None})
     with engine.connect() as conn:
         assert bool(privacy.retention_due(conn, today, years)) is due
+
+
+def test_anonymise_takes_the_person_out_of_the_audit_log(engine, tmp_path) -> None:
+    """Names, notes, free text and the old code leave the audit rows about the person (app writes
+    and an import alike); who did what and when stays, and nobody else's rows change."""
+    from pilot import workbook
+    from pilot.access import SYSTEM
+    from pilot.records import adaptations, timeline
+    from tests import work_seed
+
+    cid = work_seed.company(engine)
+    admin = Scope(username="dpo", role="admin")
+    pid = work_seed.participant(engine, cid, "P-ANNA")
+    other = work_seed.participant(engine, cid, "P-OTHER")
+    with db.transaction(engine) as conn:
+        version = participants.get_participant(conn, admin, pid)["version"]
+        participants.update_participant(conn, admin, pid, version, {"display_name": "Anna Virtanen",
+                                                                    "notes": "asuu Tapiolassa"})
+        timeline.add_note(conn, admin, pid, {"noted_on": date(2024, 2, 1), "body": "Annan lapsi sairas"})
+        adaptations.propose(conn, admin, cid, pid, {"type": "visual_instructions", "description": "Annan ohjeet kuvina",
+                                                    "proposed_on": date(2024, 2, 2)})
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "employment.csv").write_text("participant_code,effective_on,status\nP-ANNA,2024-03-01,training\n"
+                                           "P-OTHER,2024-03-01,training\n", encoding="utf-8")
+    assert workbook.import_workbook(engine, folder, SYSTEM, lang="en").ok
+
+    def log() -> list[dict]:
+        with engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(sa.text(
+                "SELECT id, actor, action, entity, entity_id, before_json, after_json FROM audit_log ORDER BY id"))]
+
+    before = log()
+    text = json.dumps(before, default=str)
+    for secret in ("Anna Virtanen", "Tapiolassa", "lapsi sairas", "ohjeet kuvina", "P-ANNA"):
+        assert secret in text                                    # the test really put them there
+    new_code = privacy.anonymise(engine, admin, pid, "asked for erasure")
+    after = log()
+    text = json.dumps(after, default=str)
+    for secret in ("Anna Virtanen", "Tapiolassa", "lapsi sairas", "ohjeet kuvina", "P-ANNA"):
+        assert secret not in text
+    assert new_code in text
+    assert [(r["id"], r["actor"], r["action"], r["entity"]) for r in after[:len(before)]] == \
+        [(r["id"], r["actor"], r["action"], r["entity"]) for r in before]
+    untouched = [r for r in before if str(other) == r["entity_id"] or "P-OTHER" in (r["entity_id"] or "")]
+    assert untouched and all(r in after for r in untouched)

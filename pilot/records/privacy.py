@@ -2,10 +2,13 @@
 
 Anonymisation erases what identifies the person (display name, notes, job title, timeline notes,
 the free text of adaptations made for them) and replaces the code by a random one, but keeps every date,
-status, level and attendance row, so the pilot's indicators stay exactly the same.
+status, level and attendance row, so the pilot's indicators stay exactly the same. The audit log
+is rewritten for that person only: its rows keep who did what and when, without the erased values
+or the old code (a name kept in the log would undo the anonymisation).
 """
 from __future__ import annotations
 
+import json
 import secrets
 from datetime import date
 from typing import Any
@@ -91,11 +94,58 @@ def _put_back(conn: Connection, children: dict[str, list[dict[str, Any]]]) -> No
     attendance_totals.refresh(conn, attendance_totals.by_session(children["attendance"]))
 
 
+# Values in audit rows that identify a participant: erased, or (codes) replaced by the new code.
+_PERSONAL_TEXT = ("display_name", "notes", "job_title", "body", "description")
+_CODES = ("code", "participant_code")
+_KEYED_BY_CODE = ("participant", "attendance", "assessment", "employment")
+
+
+def _redact_audit(conn: Connection, participant_id: int, old_code: str, new_code: str,
+                  note_ids: list[int], adaptation_ids: list[int]) -> None:
+    """Rewrite the audit rows about one participant so they no longer identify them: names, notes,
+    job title and free text become ERASED and the old code becomes the new one. Who did what and
+    when stays; only the personal values go (the log is otherwise never changed)."""
+    ids = {"participant": {str(participant_id)}, "employment": {str(participant_id)},
+           "participant_note": {str(i) for i in note_ids}, "adaptation": {str(i) for i in adaptation_ids}}
+    # Codes are letters, digits and dashes only, so the code needs no escaping inside LIKE.
+    rows = _rows(conn, "SELECT id, entity, entity_id, before_json, after_json FROM audit_log "
+                       "WHERE entity_id = :pid OR entity_id LIKE :code OR before_json LIKE :code "
+                       "OR after_json LIKE :code", {"pid": str(participant_id), "code": f"%{old_code}%"})
+    if note_ids or adaptation_ids:
+        params = {"ids": [str(i) for i in (*note_ids, *adaptation_ids)]}
+        rows += _rows(conn, "SELECT id, entity, entity_id, before_json, after_json FROM audit_log "
+                            "WHERE entity IN ('participant_note', 'adaptation') "
+                            "AND entity_id IN (SELECT UNNEST(CAST(:ids AS VARCHAR[])))", params)
+    for row in {r["id"]: r for r in rows}.values():
+        parts = (row["entity_id"] or "").split("/")
+        # An imported row is keyed by the code ("P-001", "S-1/P-001", "P-001/2024-01-01"...).
+        by_code = row["entity"] in _KEYED_BY_CODE and old_code in parts
+        data = {c: json.loads(row[c]) if row[c] else None for c in ("before_json", "after_json")}
+        names_code = any(isinstance(d, dict) and any(d.get(k) == old_code for k in _CODES) for d in data.values())
+        if not (by_code or names_code or row["entity_id"] in ids.get(row["entity"], set())):
+            continue
+        values = {}
+        for column, value in data.items():
+            if isinstance(value, dict):
+                for key in _PERSONAL_TEXT:
+                    if value.get(key) not in (None, ""):
+                        value[key] = ERASED
+                for key in _CODES:
+                    if value.get(key) == old_code:
+                        value[key] = new_code
+            values[column] = audit._json(value)
+        entity_id = "/".join(new_code if part == old_code else part for part in parts) if by_code else row["entity_id"]
+        conn.execute(sa.text("UPDATE audit_log SET entity_id = :e, before_json = :b, after_json = :a WHERE id = :id"),
+                     {"e": entity_id, "b": values["before_json"], "a": values["after_json"], "id": row["id"]})
+
+
 def anonymise(engine: Engine, actor: Scope, participant_id: int, reason: str) -> str:
     """Erase what identifies a participant and give them a random code; returns the new code.
 
     Admins only, with a reason. Display name, notes, job title, timeline notes and the free text
     of their adaptations are erased; dates, statuses, levels and attendance stay as they were.
+    The audit rows about them keep who did what and when, with those values erased and the old
+    code replaced by the new one (see _redact_audit).
 
     Why two transactions: DuckDB cannot change a UNIQUE column (the code) of a row that other
     rows reference, even when they are deleted earlier in the same transaction. So the first
@@ -108,9 +158,15 @@ def anonymise(engine: Engine, actor: Scope, participant_id: int, reason: str) ->
     if not reason or not reason.strip():
         raise ValueError("reason")
 
+    found: dict[str, Any] = {}
+
     def erase(conn: Connection) -> dict[str, list[dict[str, Any]]]:
-        if _participant(conn, actor, participant_id) is None:
+        person = _participant(conn, actor, participant_id)
+        if person is None:
             raise LookupError(participant_id)
+        found["code"] = person["code"]
+        found["notes"] = [r["id"] for r in _rows(conn, "SELECT id FROM participant_notes WHERE participant_id = :p",
+                                                 {"p": participant_id})] if _has_table(conn, "participant_notes") else []
         children = _children(conn, participant_id)
         for row in children["adaptations"]:
             row.update(description=ERASED, owner=None)
@@ -131,6 +187,8 @@ def anonymise(engine: Engine, actor: Scope, participant_id: int, reason: str) ->
         conn.execute(sa.text("UPDATE participants SET code = :code, version = version + 1 WHERE id = :p"),
                      {"code": new_code, "p": participant_id})
         _put_back(conn, children)
+        _redact_audit(conn, participant_id, found["code"], new_code, found["notes"],
+                      [row["id"] for row in children["adaptations"]])
         audit.record(conn, actor, "anonymise", "participant", participant_id, after={"code": new_code},
                      reason=reason.strip())
 
