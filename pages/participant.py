@@ -2,7 +2,7 @@
 import streamlit as st
 
 from pilot import charts, i18n
-from pilot.domain import codes, work_trial
+from pilot.domain import work_trial
 from pilot.domain.dates import today
 from pilot.domain.validation import check_employment
 from pilot.domain.work_checks import check_assessment, check_note
@@ -36,44 +36,17 @@ with tabs[0]:
     since = widgets.date_field("work.timeline.since", "tl_since", optional=True)
     until = widgets.date_field("work.timeline.until", "tl_until", optional=True)
     work.timeline_table(core.read(lambda c: timeline.for_participant(c, scope, pid, tuple(kinds), since, until)))
-    base = f"form_note_{pid}"
-    prefix = work.fresh(base)
-    problems = st.session_state.get(f"{prefix}_problems", [])
-    with st.form(prefix, border=True):
-        note = {"noted_on": widgets.date_field("field.noted_on", f"{prefix}_date"),
-                "body": st.text_area(t("work.timeline.note"), key=f"{prefix}_body", height=80)}
-        widgets.field_errors(problems, "body")
-        add = st.form_submit_button(t("work.timeline.add_note"))
-    if add:
-        clean, st.session_state[f"{prefix}_problems"] = check_note(note)
-        if not st.session_state[f"{prefix}_problems"] and core.write(lambda c: timeline.add_note(c, scope, pid, clean)):
-            work.reset_form(base)
-            core.flash("common.saved")
-        st.rerun()
+
+    work.record_form(f"form_note_{pid}", work.note_fields, check_note,
+                     lambda c, clean: timeline.add_note(c, scope, pid, clean), "work.timeline.add_note", primary=False)
 
 with tabs[1]:
     rows = core.read(lambda c: assessments.for_participant(c, scope, pid))
     if rows:
         st.plotly_chart(charts.assessment_progression(work.assessment_frame(rows), work.chart_titles()), key="chart")
-    base = f"form_assess_{pid}"
-    prefix = work.fresh(base)
-    problems = st.session_state.get(f"{prefix}_problems", [])
-    with st.form(prefix):
-        values = {"skill": widgets.code_select("field.skill", "skill", codes.SKILLS, f"{prefix}_skill"),
-                  "level": work.level_select(f"{prefix}_level"),
-                  "source": st.radio(t("field.source"), codes.SOURCES, horizontal=True, key=f"{prefix}_source",
-                                     format_func=core.labeller("source")),
-                  "assessed_on": widgets.date_field("field.assessed_on", f"{prefix}_date")}
-        for name in values:
-            widgets.field_errors(problems, name)
-        add = st.form_submit_button(t("work.assess.save"), type="primary")
-    if add:
-        clean, st.session_state[f"{prefix}_problems"] = check_assessment(values)
-        if not st.session_state[f"{prefix}_problems"] and \
-                core.write(lambda c: assessments.record_assessment(c, scope, pid, clean)):
-            work.reset_form(base)
-            core.flash("common.saved")
-        st.rerun()
+
+    work.record_form(f"form_assess_{pid}", work.assessment_fields, check_assessment,
+                     lambda c, clean: assessments.record_assessment(c, scope, pid, clean), "work.assess.save")
     widgets.table(rows, {"assessed_on": "field.assessed_on", "skill": "field.skill", "level": "field.level",
                          "source": "field.source"}, codes={"skill": "skill", "source": "source"}, key="assess_table")
 
@@ -85,20 +58,8 @@ with tabs[2]:
                             "weekly_hours": "field.weekly_hours", "subsidised": "field.subsidised",
                             "employer_business_id": "field.employer_business_id"},
                   codes={"status": "employment_status"}, key="emp_table")
-    base = f"form_emp_{pid}"
-    prefix = work.fresh(base)
-    problems = st.session_state.get(f"{prefix}_problems", [])
-    with st.form(prefix):
-        day = widgets.date_field("field.effective_on", f"{prefix}_date")
-        change = widgets.employment_fields(prefix, problems)
-        add = st.form_submit_button(t("work.emp.save"), type="primary")
-    if add:
-        clean, st.session_state[f"{prefix}_problems"] = check_employment({**change, "effective_on": day})
-        if not st.session_state[f"{prefix}_problems"] and \
-                core.write(lambda c: employment.record_change(c, scope, pid, clean) or True):
-            work.reset_form(base)
-            core.flash("common.saved")
-        st.rerun()
+    work.record_form(f"form_emp_{pid}", work.employment_change_fields, check_employment, lambda c, clean: employment.record_change(c, scope, pid, clean),
+                     "work.emp.save")
 
 with tabs[3]:
     widgets.table(core.read(lambda c: adaptations.list_adaptations(c, scope, participant_id=pid)),

@@ -4,6 +4,7 @@ Kept here so that the pages stay a short description of the screen.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -14,7 +15,7 @@ from pilot.domain import codes
 from pilot.domain.levels import LEVELS
 from pilot.domain.validation import Problem
 from pilot.domain.work_trial import Warning as TrialWarning
-from pilot.ui import widgets
+from pilot.ui import core, widgets
 from pilot.ui.core import labeller, lang, mapper, t
 
 NOT_BOOKED = "not_booked"
@@ -49,6 +50,51 @@ def reset_form(base: str) -> None:
     for key in [k for k in st.session_state if str(k).startswith(f"{base}_")]:
         del st.session_state[key]
     st.session_state[f"_gen_{base}"] = st.session_state.get(f"_gen_{base}", 0) + 1
+
+
+def record_form(base: str, fields: Callable[[str, list[Problem]], dict[str, Any]],
+                check: Callable[[dict[str, Any]], tuple[dict[str, Any], list[Problem]]],
+                save: Callable[[Any, dict[str, Any]], Any], submit: str, primary: bool = True) -> None:
+    """A form that adds one record: ``fields(prefix, problems)`` draws it and returns the values,
+    ``check`` validates them and ``save(conn, clean)`` writes them. A save starts the form afresh
+    and says so; problems stay under their fields until the next try."""
+    prefix = fresh(base)
+    problems = st.session_state.get(f"{prefix}_problems", [])
+    with st.form(prefix):
+        values = fields(prefix, problems)
+        add = st.form_submit_button(t(submit), type="primary" if primary else "secondary")
+    if add:
+        clean, st.session_state[f"{prefix}_problems"] = check(values)
+        if not st.session_state[f"{prefix}_problems"] and core.write(lambda c: save(c, clean) or True):
+            reset_form(base)
+            core.flash("common.saved")
+        st.rerun()
+
+
+def note_fields(prefix: str, problems: list[Problem]) -> dict[str, Any]:
+    """A dated note on the participant's timeline."""
+    note = {"noted_on": widgets.date_field("field.noted_on", f"{prefix}_date"),
+            "body": st.text_area(t("work.timeline.note"), key=f"{prefix}_body", height=80)}
+    widgets.field_errors(problems, "body")
+    return note
+
+
+def assessment_fields(prefix: str, problems: list[Problem]) -> dict[str, Any]:
+    """One language assessment: skill, level, source and date."""
+    values = {"skill": widgets.code_select("field.skill", "skill", codes.SKILLS, f"{prefix}_skill"),
+              "level": level_select(f"{prefix}_level"),
+              "source": st.radio(t("field.source"), codes.SOURCES, horizontal=True, key=f"{prefix}_source",
+                                 format_func=labeller("source")),
+              "assessed_on": widgets.date_field("field.assessed_on", f"{prefix}_date")}
+    for name in values:
+        widgets.field_errors(problems, name)
+    return values
+
+
+def employment_change_fields(prefix: str, problems: list[Problem]) -> dict[str, Any]:
+    """A change of employment status from a day on."""
+    day = widgets.date_field("field.effective_on", f"{prefix}_date")
+    return {"effective_on": day, **widgets.employment_fields(prefix, problems)}
 
 
 def person_name(row: dict[str, Any]) -> str:

@@ -1,0 +1,94 @@
+"""The companies page's forms: add a company (an existing Y-tunnus opens it instead) and edit one.
+
+Kept out of pages/companies.py so the page reads as a description of the screen.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from pilot.access import Scope
+from pilot.domain import codes
+from pilot.domain.validation import check_company
+from pilot.records import companies
+from pilot.ui import core, widgets
+from pilot.ui.core import t
+
+
+def company_form(prefix: str, current: dict | None) -> dict[str, Any]:
+    """The company's fields; the Y-tunnus is fixed once saved (other records point at it)."""
+    problems = st.session_state.get(f"{prefix}_problems", [])
+    cur = current or {}
+    values = {}
+    if current is None:
+        values["business_id"] = st.text_input(t("field.business_id"), key=f"{prefix}_bid",
+                                              placeholder="1234567-8")
+        widgets.field_errors(problems, "business_id")
+    values["name"] = st.text_input(t("field.name"), value=cur.get("name") or "", key=f"{prefix}_name")
+    widgets.field_errors(problems, "name")
+    c1, c2 = st.columns(2)
+    with c1:
+        values["industry"] = st.text_input(t("field.industry"), value=cur.get("industry") or "",
+                                           key=f"{prefix}_industry", help=t("companies.industry_help"))
+        widgets.field_errors(problems, "industry")
+        values["joined_on"] = widgets.date_field("field.joined_on", f"{prefix}_joined", cur.get("joined_on"))
+        widgets.field_errors(problems, "joined_on")
+        values["contact_name"] = st.text_input(t("field.contact_name"), value=cur.get("contact_name") or "",
+                                               key=f"{prefix}_cname")
+        widgets.field_errors(problems, "contact_name")
+    with c2:
+        values["size_class"] = widgets.code_select("field.size_class", "size_class", codes.SIZE_CLASSES,
+                                                   f"{prefix}_size", cur.get("size_class"), optional=True)
+        values["left_on"] = widgets.date_field("field.left_on", f"{prefix}_left", cur.get("left_on"),
+                                               optional=True)
+        widgets.field_errors(problems, "left_on")
+        values["contact_email"] = st.text_input(t("field.contact_email"), value=cur.get("contact_email") or "",
+                                                key=f"{prefix}_email")
+        widgets.field_errors(problems, "contact_email")
+    return values
+
+
+def open_company(company_id: int) -> None:
+    st.session_state["company_open"] = company_id
+
+
+def add_form(scope: Scope) -> None:
+    """Add a company; a Y-tunnus that is already stored opens that company instead."""
+    with st.form("form_company_add", clear_on_submit=False):
+        values = company_form("form_company_add", None)
+        submitted = st.form_submit_button(t("common.save"), type="primary")
+    if not submitted:
+        return
+    clean, problems = check_company(values)
+    existing = core.read(lambda c: companies.find_by_business_id(c, scope, clean["business_id"])) \
+        if clean.get("business_id") else None
+    if existing:
+        open_company(existing["id"])
+        st.session_state["form_company_add_problems"] = []
+        core.flash("companies.exists_opened", name=existing["name"])
+        st.rerun()
+    st.session_state["form_company_add_problems"] = problems
+    if problems:
+        st.rerun()
+    new_id = core.write(lambda c: companies.create_company(c, scope, clean))
+    if new_id:
+        open_company(new_id)
+        core.flash("companies.added", name=clean["name"])
+        st.rerun()
+
+
+def edit_form(scope: Scope, company: dict[str, Any]) -> None:
+    """Edit a company's fields (the Y-tunnus stays)."""
+    prefix = f"form_company_edit_{company['id']}"
+    with st.form(prefix):
+        values = company_form(prefix, company)
+        saved = st.form_submit_button(t("common.save"), type="primary")
+    if saved:
+        clean, problems = check_company({**values, "business_id": company["business_id"]})
+        st.session_state[f"{prefix}_problems"] = problems
+        if problems:
+            st.rerun()
+        if core.write(lambda c: companies.update_company(c, scope, company["id"], company["version"], clean)):
+            core.flash("common.saved")
+            st.rerun()
