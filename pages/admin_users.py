@@ -1,10 +1,9 @@
-"""Admin: accounts, roles, company binding, whole-pilot coaches, and caseload reassignment."""
+"""Admin: accounts, roles, company binding, whole-pilot coaches, and caseload reassignment.
+The forms are in pilot/ui/user_forms.py."""
 import streamlit as st
 
-from pilot import auth
-from pilot.domain.codes import ROLES
 from pilot.records import companies, users
-from pilot.ui import core, widgets
+from pilot.ui import core, user_forms, widgets
 from pilot.ui.core import t
 
 scope = core.require_role("admin")
@@ -19,85 +18,11 @@ widgets.table([{**r, "companies": ", ".join(r["companies"]), "locked": r["locked
                "role": "admin.field.role", "companies": "admin.field.companies",
                "whole_pilot": "admin.field.whole_pilot", "disabled": "admin.field.disabled"}, key="user_table")
 
-role_label = lambda r: t(f"auth.role.{r}")  # noqa: E731
 add_tab, edit_tab, move_tab = st.tabs([t("admin.users.add"), t("admin.users.edit"), t("admin.users.reassign")], key="users_tabs")
 
-with add_tab, st.form("form_user_add"):
-    username = st.text_input(t("admin.field.username"), max_chars=64)
-    role = st.selectbox(t("admin.field.role"), ROLES, format_func=role_label)
-    display_name = st.text_input(t("field.display_name"))
-    email = st.text_input(t("admin.field.email"), help=t("admin.users.email_help"))
-    bound = st.multiselect(t("admin.field.companies"), list(company_names), format_func=company_names.get,
-                           placeholder=t("common.choose"))
-    whole = st.checkbox(t("admin.field.whole_pilot"), help=t("admin.users.whole_pilot_help"))
-    password = st.text_input(t("auth.password"), type="password", help=t("admin.users.password_help"))
-    if st.form_submit_button(t("admin.users.add"), type="primary"):
-        problem = auth.check_password_rules(password) if password else None
-        if not username.strip() or any(r["username"] == username.strip() for r in rows):
-            st.error(t("admin.users.bad_username"))
-        elif problem:
-            st.error(t(problem))
-        elif core.write(lambda c: users.add_user(c, scope, username.strip(), role, bound,
-                                                 auth.hash_password(password) if password else None,
-                                                 display_name or None, email or None, whole)):
-            core.flash("admin.users.added", username=username.strip())
-            st.rerun()
-
+with add_tab:
+    user_forms.add_form(scope, rows, company_names)
 with edit_tab:
-    by_id = {r["id"]: r for r in rows}
-    chosen = st.selectbox(t("admin.field.username"), list(by_id), index=None, key="user_pick",
-                          placeholder=t("common.choose"),
-                          format_func=lambda i: by_id[i]["username"])
-    if chosen is not None:
-        user = by_id[chosen]
-        with st.form(f"form_user_edit_{chosen}"):
-            role = st.selectbox(t("admin.field.role"), ROLES, index=ROLES.index(user["role"]), format_func=role_label)
-            display_name = st.text_input(t("field.display_name"), user["display_name"] or "")
-            email = st.text_input(t("admin.field.email"), user["email"] or "")
-            current = core.read(lambda c: users.company_ids(c, chosen))
-            bound = st.multiselect(t("admin.field.companies"), list(company_names), default=current,
-                                   format_func=company_names.get, placeholder=t("common.choose"))
-            whole = st.checkbox(t("admin.field.whole_pilot"), user["whole_pilot"])
-            disabled = st.checkbox(t("admin.field.disabled"), user["disabled"])
-            password = st.text_input(t("admin.users.new_password"), type="password")
-            if st.form_submit_button(t("common.save"), type="primary"):
-                problem = auth.check_password_rules(password) if password else None
-                if problem:
-                    st.error(t(problem))
-                else:
-                    def save(c):
-                        users.update_account(c, scope, chosen, {"role": role, "display_name": display_name or None,
-                                                                "email": email or None, "whole_pilot": whole,
-                                                                "disabled": disabled})
-                        users.set_companies(c, scope, chosen, bound)
-                        if password:
-                            auth.set_password(c, user["username"], password, actor=scope)
-                        return True
-                    if core.write(save):
-                        core.flash("common.saved")
-                        st.rerun()
-
+    user_forms.edit_form(scope, rows, company_names)
 with move_tab:
-    coach_rows = core.read(users.coaches)
-    coach_names = {c["id"]: c["display_name"] or c["username"] for c in coach_rows}
-    source = st.selectbox(t("admin.users.from_coach"), list(coach_names), index=None, format_func=coach_names.get,
-                          key="move_from", placeholder=t("common.choose"))
-    if source is not None:
-        load = core.read(lambda c: users.caseload(c, source))
-        with st.form(f"form_move_{source}"):
-            picked = st.multiselect(t("admin.users.participants"), [p["id"] for p in load],
-                                    placeholder=t("common.choose"),
-                                    format_func=lambda i: next(f"{p['code']} · {p['company_name']}"
-                                                               for p in load if p["id"] == i))
-            target = st.selectbox(t("admin.users.to_coach"), [c for c in coach_names if c != source], index=None,
-                                  placeholder=t("common.choose"),
-                                  format_func=coach_names.get)
-            reason = st.text_input(t("admin.field.reason"))
-            if st.form_submit_button(t("admin.users.reassign"), type="primary"):
-                if not picked or target is None or not reason.strip():
-                    st.error(t("admin.users.reassign_missing"))
-                else:
-                    moved = core.write(lambda c: users.reassign_caseload(c, scope, picked, target, reason))
-                    if moved is not None:
-                        core.flash("admin.users.reassigned", count=moved)
-                        st.rerun()
+    user_forms.reassign_form(scope)

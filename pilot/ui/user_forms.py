@@ -1,0 +1,107 @@
+"""The admin users page's forms: add an account, edit one, move a caseload to another coach.
+
+Kept out of pages/admin_users.py so the page reads as a description of the screen.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from pilot import auth
+from pilot.access import Scope
+from pilot.domain.codes import ROLES
+from pilot.records import users
+from pilot.ui import core
+from pilot.ui.core import t
+
+
+def role_label(role: str) -> str:
+    return t(f"auth.role.{role}")
+
+
+def add_form(scope: Scope, rows: list[dict[str, Any]], company_names: dict[int, str]) -> None:
+    """A new account: username, role, companies, whole-pilot flag and an optional password."""
+    with st.form("form_user_add"):
+        username = st.text_input(t("admin.field.username"), max_chars=64)
+        role = st.selectbox(t("admin.field.role"), ROLES, format_func=role_label)
+        display_name = st.text_input(t("field.display_name"))
+        email = st.text_input(t("admin.field.email"), help=t("admin.users.email_help"))
+        bound = st.multiselect(t("admin.field.companies"), list(company_names), format_func=company_names.get,
+                               placeholder=t("common.choose"))
+        whole = st.checkbox(t("admin.field.whole_pilot"), help=t("admin.users.whole_pilot_help"))
+        password = st.text_input(t("auth.password"), type="password", help=t("admin.users.password_help"))
+        if st.form_submit_button(t("admin.users.add"), type="primary"):
+            problem = auth.check_password_rules(password) if password else None
+            if not username.strip() or any(r["username"] == username.strip() for r in rows):
+                st.error(t("admin.users.bad_username"))
+            elif problem:
+                st.error(t(problem))
+            elif core.write(lambda c: users.add_user(c, scope, username.strip(), role, bound,
+                                                     auth.hash_password(password) if password else None,
+                                                     display_name or None, email or None, whole)):
+                core.flash("admin.users.added", username=username.strip())
+                st.rerun()
+
+
+def edit_form(scope: Scope, rows: list[dict[str, Any]], company_names: dict[int, str]) -> None:
+    """Pick an account and change its role, companies, flags or password."""
+    by_id = {r["id"]: r for r in rows}
+    chosen = st.selectbox(t("admin.field.username"), list(by_id), index=None, key="user_pick",
+                          placeholder=t("common.choose"),
+                          format_func=lambda i: by_id[i]["username"])
+    if chosen is not None:
+        user = by_id[chosen]
+        with st.form(f"form_user_edit_{chosen}"):
+            role = st.selectbox(t("admin.field.role"), ROLES, index=ROLES.index(user["role"]), format_func=role_label)
+            display_name = st.text_input(t("field.display_name"), user["display_name"] or "")
+            email = st.text_input(t("admin.field.email"), user["email"] or "")
+            current = core.read(lambda c: users.company_ids(c, chosen))
+            bound = st.multiselect(t("admin.field.companies"), list(company_names), default=current,
+                                   format_func=company_names.get, placeholder=t("common.choose"))
+            whole = st.checkbox(t("admin.field.whole_pilot"), user["whole_pilot"])
+            disabled = st.checkbox(t("admin.field.disabled"), user["disabled"])
+            password = st.text_input(t("admin.users.new_password"), type="password")
+            if st.form_submit_button(t("common.save"), type="primary"):
+                problem = auth.check_password_rules(password) if password else None
+                if problem:
+                    st.error(t(problem))
+                else:
+                    def save(c):
+                        users.update_account(c, scope, chosen, {"role": role, "display_name": display_name or None,
+                                                                "email": email or None, "whole_pilot": whole,
+                                                                "disabled": disabled})
+                        users.set_companies(c, scope, chosen, bound)
+                        if password:
+                            auth.set_password(c, user["username"], password, actor=scope)
+                        return True
+                    if core.write(save):
+                        core.flash("common.saved")
+                        st.rerun()
+
+
+def reassign_form(scope: Scope) -> None:
+    """Move participants from one coach's caseload to another's, with a reason."""
+    coach_rows = core.read(users.coaches)
+    coach_names = {c["id"]: c["display_name"] or c["username"] for c in coach_rows}
+    source = st.selectbox(t("admin.users.from_coach"), list(coach_names), index=None, format_func=coach_names.get,
+                          key="move_from", placeholder=t("common.choose"))
+    if source is not None:
+        load = core.read(lambda c: users.caseload(c, source))
+        with st.form(f"form_move_{source}"):
+            picked = st.multiselect(t("admin.users.participants"), [p["id"] for p in load],
+                                    placeholder=t("common.choose"),
+                                    format_func=lambda i: next(f"{p['code']} · {p['company_name']}"
+                                                               for p in load if p["id"] == i))
+            target = st.selectbox(t("admin.users.to_coach"), [c for c in coach_names if c != source], index=None,
+                                  placeholder=t("common.choose"),
+                                  format_func=coach_names.get)
+            reason = st.text_input(t("admin.field.reason"))
+            if st.form_submit_button(t("admin.users.reassign"), type="primary"):
+                if not picked or target is None or not reason.strip():
+                    st.error(t("admin.users.reassign_missing"))
+                else:
+                    moved = core.write(lambda c: users.reassign_caseload(c, scope, picked, target, reason))
+                    if moved is not None:
+                        core.flash("admin.users.reassigned", count=moved)
+                        st.rerun()
