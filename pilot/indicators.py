@@ -387,11 +387,12 @@ def compute(conn: Connection, as_of: date, company_id: int | None = None, *,
     employed_6m = int(p["employed_6m_after_exit"])
     improved = int(p["improved_6m"])
 
-    if where.by_person or not attendance_totals.consistent(conn):
+    company_s = where.company("s.company_id")
+    if where.by_person or not attendance_totals.consistent(conn, company_s, where.params):
         s = run(_SESSION_SQL, company_x=where.sessions("x"),
                 company_s=where.attendance()).mappings().one()
     else:
-        s = run(_SESSION_TOTALS_SQL, company_s=where.company("s.company_id")).mappings().one()
+        s = run(_SESSION_TOTALS_SQL, company_s=company_s).mappings().one()
     attendance_rows = int(s["attendance_rows"])
 
     stages = {stage: 0 for stage in ADAPTATION_STAGES}

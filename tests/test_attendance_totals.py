@@ -93,7 +93,7 @@ def test_bulk_inserts_keep_totals_and_both_readings_agree(engine: Engine, seed: 
     cases = [(as_of, cid) for as_of in (date(2024, 3, 1), date(2024, 9, 30), date(2026, 1, 1))
              for cid in companies]
     fast = [figures(engine, as_of, cid) for as_of, cid in cases]
-    monkeypatch.setattr(attendance_totals, "consistent", lambda conn: False)
+    monkeypatch.setattr(attendance_totals, "consistent", lambda *args: False)
     slow = [figures(engine, as_of, cid) for as_of, cid in cases]
     assert fast == slow
     assert any(f[0]["attendance_rate"] is not None for f in fast)  # the world has marks to compare
@@ -199,3 +199,25 @@ def test_an_older_database_gets_its_totals_when_migrated(tmp_path: Path, monkeyp
     assert "007_session_attendance_totals" in db.migrate(engine)
     assert sorted(stored(engine).values()) == [(0, 0, 0), (2, 1, 0)]
     engine.dispose()
+
+
+def test_the_check_is_scoped_to_the_companies_in_view(engine: Engine) -> None:
+    """A row written behind the app's back at one company: that company's figures read the rows,
+    another company's still read the totals, and both stay right."""
+    random_world(engine, 6)
+    with engine.connect() as conn:
+        first, second = [r[0] for r in conn.execute(sa.text("SELECT id FROM companies ORDER BY id LIMIT 2"))]
+        honest = {cid: dict(indicators.compute(conn, date(2026, 1, 1), cid)) for cid in (first, second)}
+    with db.transaction(engine) as conn:  # delete one of the first company's marks by hand
+        conn.execute(sa.text("DELETE FROM attendance WHERE id = (SELECT MIN(a.id) FROM attendance a "
+                             "JOIN sessions s ON s.id = a.session_id WHERE s.company_id = :c)"), {"c": first})
+    with engine.connect() as conn:
+        assert not attendance_totals.consistent(conn, "AND s.company_id = :c", {"c": first})
+        assert attendance_totals.consistent(conn, "AND s.company_id = :c", {"c": second})
+        assert not attendance_totals.consistent(conn)
+        assert dict(indicators.compute(conn, date(2026, 1, 1), second)) == honest[second]
+        changed = dict(indicators.compute(conn, date(2026, 1, 1), first))
+    with db.transaction(engine) as conn:
+        attendance_totals.refresh_all(conn)
+    with engine.connect() as conn:
+        assert dict(indicators.compute(conn, date(2026, 1, 1), first)) == changed  # the rows were read

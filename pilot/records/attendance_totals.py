@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from pilot.domain.codes import ATTENDANCE
+from pilot.records._scope import bound
 
 COLUMNS = {"present": "attendance_present", "absent": "attendance_absent", "excused": "attendance_excused"}
 TOTAL = "(COALESCE(s.attendance_present, 0) + COALESCE(s.attendance_absent, 0) " \
@@ -58,10 +59,20 @@ def refresh_all(conn: Connection, after: int = 0) -> None:
     conn.execute(sa.text(_UPDATE.format(where="s.id > :after")), {"after": int(after)})
 
 
-def consistent(conn: Connection) -> bool:
-    """Whether the sessions' totals add up to the attendance rows (two cheap whole-table sums)."""
-    rows = conn.execute(sa.text("SELECT COUNT(*) FROM attendance")).scalar_one()
-    totals = conn.execute(sa.text(f"SELECT COALESCE(SUM({TOTAL}), 0) FROM sessions s")).scalar_one()
+def consistent(conn: Connection, sessions_where: str = "", params: Mapping[str, object] | None = None) -> bool:
+    """Whether the sessions' totals add up to the attendance rows: of every session, or of those
+    that ``sessions_where`` keeps (a fixed fragment on sessions aliased s, e.g. "AND s.company_id
+    = :cid", with its binds), so that one company's figures check only that company's sessions.
+    Whole tables take two cheap sums; a company's sessions an index look-up on PostgreSQL."""
+    binds = dict(params or {})
+    if sessions_where.strip():
+        sql = ("SELECT COUNT(*) FROM attendance a WHERE a.session_id IN "
+               f"(SELECT s.id FROM sessions s WHERE 1 = 1 {sessions_where})")
+        rows = conn.execute(bound(sql, binds), binds).scalar_one()
+    else:
+        rows = conn.execute(sa.text("SELECT COUNT(*) FROM attendance")).scalar_one()
+    sql = f"SELECT COALESCE(SUM({TOTAL}), 0) FROM sessions s WHERE 1 = 1 {sessions_where}"
+    totals = conn.execute(bound(sql, binds), binds).scalar_one()
     return int(rows) == int(totals)
 
 

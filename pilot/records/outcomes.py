@@ -118,10 +118,14 @@ def _session_where(scope: Scope, f: Filters, alias: str = "s") -> tuple[list[str
     return where, params
 
 
-def _totals_hold(conn: Connection, f: Filters) -> bool:
+def _totals_hold(conn: Connection, scope: Scope, f: Filters) -> bool:
     """Whether the sessions' own totals of marks answer (no person-level filter, and they add up
-    to the attendance rows); otherwise the attendance rows are read one by one."""
-    return not f.by_participant and attendance_totals.consistent(conn)
+    to the attendance rows of the sessions in view); otherwise the rows are read one by one."""
+    if f.by_participant:
+        return False
+    where, params = _company_where(scope, f, "s.company_id")
+    narrowed = [w for w in where if w != "TRUE"]  # a whole-pilot scope adds no condition
+    return attendance_totals.consistent(conn, "".join(f" AND {w}" for w in narrowed), params)
 
 
 def _rows(conn: Connection, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -226,7 +230,7 @@ def hours_by_kind(conn: Connection, scope: Scope, as_of: date, filters: Filters 
         sub, more = _filtered_participants(scope, filters)
         present += f" AND a.participant_id IN ({sub})"
         params.update(more)
-    if _totals_hold(conn, filters):  # the session's own count of present marks
+    if _totals_hold(conn, scope, filters):  # the session's own count of present marks
         marks = "s.attendance_present"
     else:
         marks = f"(SELECT COUNT(*) FROM attendance a WHERE a.session_id = s.id AND {present})"
@@ -251,7 +255,7 @@ def attendance_by_month(conn: Connection, scope: Scope, as_of: date, filters: Fi
     exact = _exact(conn, scope, as_of, filters, exact)
     where, params = _session_where(scope, filters)
     params["r"] = as_of
-    if _totals_hold(conn, filters):  # the sessions' own totals: months with marks only
+    if _totals_hold(conn, scope, filters):  # the sessions' own totals: months with marks only
         sql = (f"SELECT {_month('s.held_on')} AS m, SUM(s.attendance_present) AS present, "
                "SUM(s.attendance_absent) AS absent, SUM(s.attendance_excused) AS excused "
                f"FROM sessions s WHERE {' AND '.join(where)} GROUP BY 1 "
