@@ -252,11 +252,11 @@ def gains_sql(participants: str) -> str:
     least two dates on or before :r: the gain, level on the latest date minus level on the earliest,
     the highest level of a day counting. Shared by the indicator and the dashboard's chart.
 
-    One grouping pass: a date and a level are packed into one number, days since 1900 x 100 plus
+    One grouping pass: a date and a level are packed into one number, days since year 1 x 100 plus
     the level. MAX of it is the latest date with that day's highest level; MIN of days x 100 plus
     (99 - level) is the earliest date with that day's highest level. Two dates exist exactly when
     the earliest date is before the latest."""
-    days = "CAST(a.assessed_on - DATE '1900-01-01' AS BIGINT) * 100"
+    days = "CAST(a.assessed_on - DATE '0001-01-01' AS BIGINT) * 100"  # positive for any real date
     return f"""
     SELECT a.participant_id, a.skill,
         MOD(MAX({days} + {_LEVEL_ORDINAL}), 100)

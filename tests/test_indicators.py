@@ -336,6 +336,22 @@ def test_language(eng: Engine, business_id: str | None, expected: dict[str, Any]
     assert result["language"] == expected
 
 
+def test_language_gain_with_two_levels_on_one_day_and_dates_far_apart(eng: Engine) -> None:
+    """The highest level of a day counts on the first and on the last day alike, whatever the
+    dates (the SQL packs a date and a level into one number)."""
+    load(eng, {"participants": [("OLD", A, "1899-12-01", None), ("DAY", A, "2024-01-01", None)],
+               "assessments": [("OLD", "speaking", "1899-12-30", "coach", "A1.2"),
+                               ("OLD", "speaking", "1899-12-30", "yki", "A2.1"),
+                               ("OLD", "speaking", "2024-05-01", "coach", "B1.1"),
+                               ("DAY", "writing", "2024-02-01", "coach", "A1.1"),
+                               ("DAY", "writing", "2024-02-01", "other", "A1.3"),
+                               ("DAY", "writing", "2024-03-01", "coach", "A2.2"),
+                               ("DAY", "writing", "2024-03-01", "yki", "A2.1")]})
+    language = run(eng, "2024-08-01")["language"]
+    assert language["speaking"] == _entry(1, 2.0, 1.0)   # A2.1 (4) -> B1.1 (6)
+    assert language["writing"] == _entry(1, 2.0, 1.0)    # A1.3 (3) -> A2.2 (5)
+
+
 def test_language_rounding(eng: Engine) -> None:
     # gains 2, 0, 0: mean 0.67, improved share 0.333
     load(eng, {"participants": [("P1", A, "2024-01-01", None), ("P2", A, "2024-01-01", None),
