@@ -7,6 +7,7 @@ from pilot.records import week
 from pilot.ui import core, widgets, work
 from pilot.ui.core import t
 
+LIMIT = 200  # rows per list: a whole-pilot view can hold tens of thousands
 scope = core.require_role("coach", "admin")
 st.title(t("work.week.title"))
 core.show_flash()
@@ -26,23 +27,23 @@ st.subheader(t("work.week.sessions_heading", start=i18n.format_date(monday),
                end=i18n.format_date(sunday)))
 widgets.table(data["sessions"], {"held_on": "field.held_on", "company_name": "field.company", "kind": "field.kind",
                                  "minutes": "field.minutes", "booked": "work.col.booked",
-                                 "present": "work.col.present"}, codes={"kind": "kind"}, key="week_sessions")
+                                 "present": "work.col.present"}, codes={"kind": "kind"}, key="week_sessions", limit=LIMIT)
 
 st.subheader(t("work.week.quiet_heading", days=week.QUIET_DAYS))
 widgets.table(data["quiet"], {"code": "field.code", "display_name": "field.display_name",
                               "company_name": "field.company", "last_session": "work.col.last_session"},
-              key="week_quiet")
+              key="week_quiet", limit=LIMIT)
 
 st.subheader(t("work.week.adaptations_heading"))
 widgets.table(data["adaptations"], {"company_name": "field.company", "type": "field.adaptation_type",
                                     "description": "field.description", "stage": "field.stage",
                                     "last_step_on": "work.col.last_step", "waiting_days": "work.col.waiting_days"},
-              codes={"type": "adaptation_type", "stage": "stage"}, key="week_adaptations")
+              codes={"type": "adaptation_type", "stage": "stage"}, key="week_adaptations", limit=LIMIT)
 
 st.subheader(t("work.week.followups_heading"))
 widgets.table(data["followups"], {"code": "field.code", "display_name": "field.display_name",
                                   "company_name": "field.company", "exited_on": "field.exited_on",
-                                  "due_on": "work.col.due_on"}, key="week_followups")
+                                  "due_on": "work.col.due_on"}, key="week_followups", limit=LIMIT)
 for row in data["quiet"][:10] + data["followups"][:10]:
     st.page_link(work.PAGE["participant"], label=t("work.week.open", code=row["code"]), icon=":material/person:",
                  query_params={"participant": str(row["id"]), "lang": core.lang()})

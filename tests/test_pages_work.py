@@ -224,3 +224,19 @@ def test_opening_a_participant_is_on_record(pilot):
     with pilot["engine"].connect() as conn:
         reads = [r for r in audit.entries(conn, action="read", entity="participant")]
     assert [(r["actor"], r["entity_id"]) for r in reads] == [("coach-anna", str(pid))]
+
+
+def test_my_week_draws_at_most_the_first_rows_of_a_long_list(pilot):
+    """A whole-pilot view can hold tens of thousands of quiet participants: the list shows the
+    first ones and says how many there are; the tile counts them all."""
+    from pilot.records.bulk import insert_many
+    with db.transaction(pilot["engine"]) as conn:
+        insert_many(conn, "participants", [
+            {"code": f"Q-{i:04d}", "company_id": pilot["company"], "enrolled_on": date(2023, 2, 1),
+             "first_language": "so", "coach_id": pilot["coach"], "share_with_employer": False}
+            for i in range(250)])
+    at = open_page(pilot, "pages/my_week.py", lang="en")
+    quiet = next(d for d in at.dataframe if "Q-0000" in d.value.to_csv())
+    assert len(quiet.value) == 200
+    assert "Showing the first 200 of 254 rows." in texts(at.caption)
+    assert "254" in [m.value for m in at.metric]

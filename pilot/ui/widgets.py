@@ -46,11 +46,16 @@ def problems_summary(problems: list[Problem]) -> None:
 
 
 def table(rows: list[dict[str, Any]], columns: dict[str, str], codes: dict[str, str] | None = None,
-          key: str | None = None, selectable: bool = False) -> Any:
-    """A read-only table with translated headers, dates as dd.mm.yyyy and code labels."""
+          key: str | None = None, selectable: bool = False, limit: int | None = None) -> Any:
+    """A read-only table with translated headers, dates as dd.mm.yyyy and code labels. With
+    ``limit``, only the first rows are drawn and a caption says how many there are."""
     if not rows:
         st.info(t("common.empty"))
         return None
+    if limit is not None and len(rows) > limit:
+        st.caption(t("common.first_rows", shown=i18n.format_number(limit, lang()),
+                     count=i18n.format_number(len(rows), lang())))
+        rows = rows[:limit]
     frame = pd.DataFrame(rows)[list(columns)]
     for col, code_list in (codes or {}).items():
         frame[col] = frame[col].map(lambda c, cl=code_list: label(cl, c) if c is not None else "")
