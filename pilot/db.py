@@ -56,6 +56,10 @@ def make_engine(url: str | None = None) -> Engine:
     }
     engine = sa.create_engine(f"duckdb:///{path}", connect_args={"config": config},
                               pool_size=10, max_overflow=20)
+    # A per-connection setting: long statements (a migration's backfill) draw no progress bar on
+    # the app's terminal or the command line's output.
+    sa.event.listen(engine, "connect", lambda dbapi_conn, _record: dbapi_conn.execute(
+        "SET enable_progress_bar = false"))
     try:
         with engine.connect():
             pass
