@@ -7,7 +7,7 @@ from pilot.domain.dates import today
 from pilot.domain.validation import check_employment
 from pilot.domain.work_checks import check_assessment, check_note
 from pilot.records import adaptations, assessments, employment, participants, timeline
-from pilot.ui import core, session, widgets, work
+from pilot.ui import core, participant_forms, session, widgets, work
 from pilot.ui.core import t
 
 scope = core.require_role("coach", "admin")
@@ -68,5 +68,6 @@ with tabs[3]:
                   codes={"type": "adaptation_type", "stage": "stage"}, key="adapt_table")
     st.page_link(work.PAGE["adaptations"], label=t("work.adapt.open_board"), icon=":material/view_kanban:")
 
-with tabs[4]:
-    work.details_form(scope, person)
+with tabs[4]:  # the same edit form as the caseload page, holding the version it first showed
+    holder = f"form_details_{pid}"
+    participant_forms.edit_form(scope, person, work.held_version(holder, person["version"]), holder)

@@ -181,39 +181,6 @@ def trial_months(used: dict[str | None, float]) -> None:
         st.caption(t("work.trial.months", list=", ".join(parts)))
 
 
-def details_form(scope: Any, person: dict[str, Any]) -> None:
-    """Job title, name, sharing and notes of a participant, saved against the version first shown."""
-    from pilot.domain.validation import check_participant
-    from pilot.records import participants
-    from pilot.ui import core
-    holder = f"form_details_{person['id']}"
-    version = held_version(holder, person["version"])
-    # Fields keyed by version: after a save or a reload the browser shows fresh values, not its own.
-    prefix = f"{holder}_v{version}"
-    problems = st.session_state.get(f"{prefix}_problems", [])
-    with st.form(prefix):
-        values = {"job_title": st.text_input(t("field.job_title"), person["job_title"] or "", key=f"{prefix}_job"),
-                  "display_name": st.text_input(t("field.display_name"), person["display_name"] or "",
-                                                key=f"{prefix}_name"),
-                  "share_with_employer": st.checkbox(t("field.share_with_employer"), person["share_with_employer"],
-                                                     key=f"{prefix}_share"),
-                  "notes": st.text_area(t("field.notes"), person["notes"] or "", key=f"{prefix}_notes")}
-        for name in values:
-            widgets.field_errors(problems, name)
-        saved = st.form_submit_button(t("common.save"), type="primary")
-    if saved:
-        clean, problems = check_participant({**values, "code": person["code"], "enrolled_on": person["enrolled_on"],
-                                             "first_language": person["first_language"]})
-        st.session_state[f"{prefix}_problems"] = problems
-        if problems:
-            st.rerun()
-        edits = {k: clean[k] for k in values}
-        if core.write(lambda c: participants.update_participant(c, scope, person["id"], version, edits)):
-            release(holder)
-            core.flash("common.saved")
-            st.rerun()
-
-
 def adaptation_caption(row: dict[str, Any]) -> str:
     """A board card's small print: description, owner, the date of each step, the effect."""
     steps = [(s, row.get(c)) for s, c in (("proposed", "proposed_on"), ("agreed", "agreed_on"),
