@@ -162,43 +162,39 @@ def cost_table(report: Report) -> tuple[list[str], list[list[str]]]:
     return headers, rows
 
 
+def _bars(report: Report, key: str, names: list[str], values: list, texts: list[str], colour: str,
+          value_header: str, **options) -> Chart:
+    """One bar chart of the report (title and axis from report.chart.<key>.*) and its table."""
+    lang = report.lang
+    title = t(f"report.chart.{key}.title", lang)
+    fig = charts.report_bars(names, values, texts, title, t(f"report.chart.{key}.axis", lang),
+                             colour=charts.OKABE_ITO[colour], **options)
+    return Chart(key, "overall", title, fig, [t("report.chart.item", lang), t(value_header, lang)],
+                 [list(p) for p in zip(names, texts)])
+
+
 def _chart_outcomes(report: Report) -> Chart:
     lang, f = report.lang, report.figures
-    names = [_label(k, lang) for k in OUTCOME_RATES]
-    values = [f[k] for k in OUTCOME_RATES]
-    texts = [show(k, f[k], lang) for k in OUTCOME_RATES]
-    title = t("report.chart.outcomes.title", lang)
-    fig = charts.report_bars(names, values, texts, title, t("report.chart.outcomes.axis", lang),
-                             colour=charts.OKABE_ITO["blue"], axis_max=1.15, percent=True)
-    return Chart("outcomes", "overall", title, fig,
-                 [t("report.chart.item", lang), t("report.chart.value", lang)], [list(p) for p in zip(names, texts)])
+    return _bars(report, "outcomes", [_label(k, lang) for k in OUTCOME_RATES], [f[k] for k in OUTCOME_RATES],
+                 [show(k, f[k], lang) for k in OUTCOME_RATES], "blue", "report.chart.value",
+                 axis_max=1.15, percent=True)
 
 
 def _chart_language(report: Report) -> Chart:
     lang, entries = report.lang, report.figures["language"]
-    names = [t(f"code.skill.{s}", lang) for s in SKILLS]
-    values = [entries[s]["mean_gain"] for s in SKILLS]
-    texts = [show("mean_gain", entries[s]["mean_gain"], lang) for s in SKILLS]
-    title = t("report.chart.language.title", lang)
-    fig = charts.report_bars(names, values, texts, title, t("report.chart.language.axis", lang),
-                             colour=charts.OKABE_ITO["green"])
-    return Chart("language", "overall", title, fig,
-                 [t("report.chart.item", lang), t("report.chart.language.axis", lang)],
-                 [list(p) for p in zip(names, texts)])
+    return _bars(report, "language", [t(f"code.skill.{s}", lang) for s in SKILLS],
+                 [entries[s]["mean_gain"] for s in SKILLS],
+                 [show("mean_gain", entries[s]["mean_gain"], lang) for s in SKILLS],
+                 "green", "report.chart.language.axis")
 
 
 def _chart_adaptations(report: Report) -> Chart:
     lang, stages = report.lang, report.figures["adaptations"]
-    names = [t(f"code.stage.{s}", lang) for s in ADAPTATION_STAGES]
     # "<5" has no height: the bar is left out and its row says "<5".
-    values = [stages[s] if isinstance(stages[s], (int, float)) else None for s in ADAPTATION_STAGES]
-    texts = [show("adaptations", stages[s], lang) for s in ADAPTATION_STAGES]
-    title = t("report.chart.adaptations.title", lang)
-    fig = charts.report_bars(names, values, texts, title, t("report.chart.adaptations.axis", lang),
-                             colour=charts.OKABE_ITO["orange"])
-    return Chart("adaptations", "overall", title, fig,
-                 [t("report.chart.item", lang), t("report.chart.adaptations.axis", lang)],
-                 [list(p) for p in zip(names, texts)])
+    return _bars(report, "adaptations", [t(f"code.stage.{s}", lang) for s in ADAPTATION_STAGES],
+                 [stages[s] if isinstance(stages[s], (int, float)) else None for s in ADAPTATION_STAGES],
+                 [show("adaptations", stages[s], lang) for s in ADAPTATION_STAGES],
+                 "orange", "report.chart.adaptations.axis")
 
 
 def _chart_costs(report: Report) -> Chart:
