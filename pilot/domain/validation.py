@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from pilot.domain import codes, identifiers
+from pilot.domain import codes, identifiers, numbers
 from pilot.domain.dates import parse_date
 from pilot.domain.levels import normalise_level
 
@@ -52,8 +52,10 @@ def parse_bool(value: object) -> bool | None:
 class Checker:
     """Collects cleaned values and problems for one record."""
 
-    def __init__(self, values: dict[str, Any]):
+    def __init__(self, values: dict[str, Any], lang: str | None = None):
+        """``lang`` reads typed numbers in the user's locale; None reads workbook cells and CLI values."""
         self.values = values
+        self.lang = lang
         self.clean: dict[str, Any] = {}
         self.problems: list[Problem] = []
 
@@ -123,12 +125,9 @@ class Checker:
             self.clean[name] = None
             return None
         try:
-            number = Decimal(str(value).strip().replace(",", "."))
-            if number != number.to_integral_value():
-                raise InvalidOperation
-            result = int(number)
-        except (InvalidOperation, ValueError):
-            self.fail(name, "error.integer")
+            result = numbers.parse_integer(value, self.lang)
+        except numbers.NumberError as e:
+            self.fail(name, "error.integer" if e.key == "error.number" else e.key)
             self.clean[name] = None
             return None
         if not low <= result <= high:
@@ -145,19 +144,18 @@ class Checker:
             self.clean[name] = None
             return None
         try:
-            number = Decimal(str(value).strip().replace(",", ".").replace("\u00a0", "").replace(" ", ""))
-        except InvalidOperation:
+            number = numbers.parse_number(value, self.lang)
+        except numbers.NumberError:
             self.fail(name, "error.number")
             self.clean[name] = None
             return None
-        if number.is_nan() or number.as_tuple().exponent < -places and \
-                number != number.quantize(Decimal(1).scaleb(-places)):
+        if number != number.quantize(Decimal(1).scaleb(-places)):
             self.fail(name, "error.decimals", places=places)
         too_low = number <= low if low_exclusive else number < low
         if too_low or (high is not None and number > high):
             self.fail(name, "error.amount_range" if low_exclusive else "error.range",
                       low=low, high=high if high is not None else "")
-        self.clean[name] = number.quantize(Decimal(1).scaleb(-places)) if not number.is_nan() else None
+        self.clean[name] = number.quantize(Decimal(1).scaleb(-places))
         return self.clean[name]
 
     def boolean(self, name: str, default: bool | None = None) -> bool | None:
