@@ -5,6 +5,7 @@ import streamlit as st
 
 from pilot.config import settings
 from pilot.domain.dates import today
+from pilot.domain.identifiers import IdentityCodeFound
 from pilot.records import participants, privacy
 from pilot.ui import core, widgets
 from pilot.ui.core import t
@@ -54,6 +55,9 @@ with anon_tab:
                 else:
                     try:  # two transactions inside (see privacy.anonymise), so not core.write
                         new_code = privacy.anonymise(core.engine(), scope, chosen, reason)
+                    except IdentityCodeFound:
+                        new_code = None
+                        st.error(t("error.hetu"))
                     except Exception:
                         import logging
                         logging.getLogger("pilot").exception("anonymise failed")

@@ -85,7 +85,7 @@ def login(conn: Connection, username: str, password: str, now: datetime | None =
     account = users.credentials(conn, username) if username else None
     if account is None or account["disabled"]:
         verify_password(None, password)
-        audit.record(conn, username[:64] or "-", "denied", "login", None, reason="invalid")
+        audit.record(conn, "unknown user", "denied", "login", None, reason="invalid")  # never the typed text
         return LoginResult(None, "invalid")
     if account["locked_until"] is not None and account["locked_until"] > now:
         audit.record(conn, username, "denied", "login", account["id"], reason="locked")

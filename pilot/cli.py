@@ -12,6 +12,7 @@ import os
 import sys
 
 from pilot import db
+from pilot.domain.identifiers import IdentityCodeFound
 from pilot.i18n import t
 
 
@@ -319,3 +320,5 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except db.DatabaseBusy:
         return fail("cli.busy")
+    except IdentityCodeFound:  # nothing was stored: the transaction rolled back
+        return fail("error.hetu")

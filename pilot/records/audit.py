@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 
 from pilot.access import Scope
 from pilot.db import utcnow
+from pilot.domain.identifiers import refuse_hetu
 
 
 def _json(value: Any) -> str | None:
@@ -29,7 +30,12 @@ def _json(value: Any) -> str | None:
 
 def record(conn: Connection, actor: Scope | str, action: str, entity: str, entity_id: Any = None,
            before: dict | None = None, after: dict | None = None, reason: str | None = None) -> None:
-    """Write one audit row. ``actor`` is the caller's scope (or a bare username for the system)."""
+    """Write one audit row. ``actor`` is the caller's scope (or a bare username for the system).
+
+    Every reason (edits of old sessions, caseload moves, anonymisation) and every new value lands
+    here, so an identity code in them is refused here: the row and the write around it roll back.
+    """
+    refuse_hetu(reason, after)
     username = actor.username if isinstance(actor, Scope) else actor
     conn.execute(sa.text(
         "INSERT INTO audit_log (occurred_at, actor, action, entity, entity_id, before_json, after_json, reason) "

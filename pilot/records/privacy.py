@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 from pilot.access import AccessDenied, Scope, can_edit_records
 from pilot.db import run_in_transaction, utcnow
 from pilot.domain.dates import add_months
+from pilot.domain.identifiers import refuse_hetu
 from pilot.records import attendance_totals, audit
 from pilot.records._scope import bound, participant_condition
 
@@ -157,6 +158,7 @@ def anonymise(engine: Engine, actor: Scope, participant_id: int, reason: str) ->
         raise AccessDenied(actor.role)
     if not reason or not reason.strip():
         raise ValueError("reason")
+    refuse_hetu(reason)  # before the first transaction: the audit row comes only in the second
 
     found: dict[str, Any] = {}
 

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection
 
 from pilot.access import AccessDenied, Scope
 from pilot.db import utcnow
+from pilot.domain.identifiers import refuse_hetu
 from pilot.records import audit, login_sessions
 
 _COLUMNS = "id, username, display_name, email, role, whole_pilot, disabled, failed_logins, " \
@@ -18,6 +19,7 @@ _COLUMNS = "id, username, display_name, email, role, whole_pilot, disabled, fail
 def create_user(conn: Connection, username: str, role: str, display_name: str | None = None,
                 password_hash: str | None = None, whole_pilot: bool = False,
                 email: str | None = None, company_ids: list[int] | None = None) -> int:
+    refuse_hetu(username, display_name, email)  # every account is made here: forms, CLI, demo
     new_id = conn.execute(sa.text(
         "INSERT INTO users (username, display_name, email, role, password_hash, whole_pilot) "
         "VALUES (:u, :d, :e, :r, :h, :w) RETURNING id"),
@@ -151,6 +153,7 @@ def update_account(conn: Connection, actor: Scope | str, user_id: int, changes: 
     values = {k: v for k, v in changes.items() if k in ACCOUNT_FIELDS and before.get(k) != v}
     if not values:
         return
+    refuse_hetu(values)
     assignments = ", ".join(f"{k} = :{k}" for k in values)  # keys come from ACCOUNT_FIELDS only
     conn.execute(sa.text(f"UPDATE users SET {assignments}, version = version + 1 WHERE id = :id"),
                  {**values, "id": user_id})

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 
 from pilot import db, i18n
 from pilot.access import Scope
+from pilot.domain.identifiers import IdentityCodeFound
 
 T = TypeVar("T")
 
@@ -104,6 +105,9 @@ def attempt(action: Callable[[], T]) -> T | None:
         return None
     except db.DatabaseBusy:
         st.error(t("error.busy"))
+        return None
+    except IdentityCodeFound:  # an account field or a reason held a henkilötunnus: nothing was saved
+        st.error(t("error.hetu"))
         return None
     except Exception:  # the user sees a sentence; the log keeps the details
         import logging
