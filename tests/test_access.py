@@ -101,7 +101,8 @@ def test_reassignment_takes_access_away_at_once(pilot) -> None:
     second = next(p["id"] for p in all_participants(pilot) if p["id"] != pid and p["coach_id"] != target)
     with db.transaction(pilot) as conn:  # DuckDB: a referenced row is updated in its own transaction
         conn.execute(sa.text("UPDATE participants SET coach_id = :c WHERE id = :p"), {"c": newbie, "p": pid})
-    assert scope_of(pilot, "coach3").company_ids  # reaches the company through the caseload
+    # Bound to no company: the caseload participant is reached, their company is not (issue 12.2).
+    assert scope_of(pilot, "coach3").company_ids == frozenset()
     with pilot.connect() as conn:
         assert participants.get_participant(conn, scope_of(pilot, "coach3"), pid) is not None
     moved = db.run_in_transaction(

@@ -11,6 +11,7 @@ from pilot.access import AccessDenied, Scope
 from pilot.db import utcnow
 from pilot.domain.identifiers import refuse_hetu
 from pilot.records import audit, login_sessions
+from pilot.records._versioned import expect_version, update_versioned
 
 _COLUMNS = "id, username, display_name, email, role, whole_pilot, disabled, failed_logins, " \
            "locked_until, version"
@@ -71,12 +72,10 @@ def scope_for(conn: Connection, user: dict[str, Any]) -> Scope:
     if role in ("services", "admin") or (role == "coach" and user.get("whole_pilot")):
         return Scope(username=user["username"], role=role, user_id=user["id"])
     ids = frozenset(company_ids(conn, user["id"]))
+    # Only the bound companies: a coach's caseload participant in another company is reached through
+    # Scope.coach_user_id (records/_scope.participant_condition), never by widening to that company,
+    # whose sessions, adaptations and feedback stay out of reach.
     coach = user["id"] if role == "coach" else None
-    if coach is not None:
-        # A coach also reaches the companies of the participants on their caseload.
-        rows = conn.execute(sa.text("SELECT DISTINCT company_id FROM participants WHERE coach_id = :u"),
-                            {"u": coach})
-        ids = ids | {int(r.company_id) for r in rows}
     return Scope(username=user["username"], role=role, user_id=user["id"], company_ids=ids,
                  coach_user_id=coach)
 
@@ -141,8 +140,10 @@ def add_user(conn: Connection, actor: Scope | str, username: str, role: str,
 ACCOUNT_FIELDS = ("role", "whole_pilot", "disabled", "display_name", "email")
 
 
-def update_account(conn: Connection, actor: Scope | str, user_id: int, changes: dict[str, Any]) -> None:
-    """Change role, whole-pilot access, disabled flag, name or email (audited).
+def update_account(conn: Connection, actor: Scope | str, user_id: int, version: int,
+                   changes: dict[str, Any]) -> int:
+    """Change role, whole-pilot access, disabled flag, name or email of the account as seen at
+    ``version`` (audited); returns the new version. Someone else's change since: WriteConflict.
 
     Open sign-ins of the account end when its role changes or it is disabled, so the change holds
     at once instead of at the user's next sign-in.
@@ -150,17 +151,17 @@ def update_account(conn: Connection, actor: Scope | str, user_id: int, changes: 
     before = get_by_id(conn, user_id)
     if before is None:
         raise LookupError(user_id)
+    expect_version("users", user_id, before["version"], version)
     values = {k: v for k, v in changes.items() if k in ACCOUNT_FIELDS and before.get(k) != v}
     if not values:
-        return
+        return version
     refuse_hetu(values)
-    assignments = ", ".join(f"{k} = :{k}" for k in values)  # keys come from ACCOUNT_FIELDS only
-    conn.execute(sa.text(f"UPDATE users SET {assignments}, version = version + 1 WHERE id = :id"),
-                 {**values, "id": user_id})
+    new_version = update_versioned(conn, "users", user_id, version, values)  # keys from ACCOUNT_FIELDS only
     old, new = audit.changed(before, values)
     audit.record(conn, actor, "update", "user", user_id, before=old, after=new)
     if "role" in values or values.get("disabled"):
         login_sessions.revoke_all_for_user(conn, user_id, utcnow())
+    return new_version
 
 
 def set_companies(conn: Connection, actor: Scope | str, user_id: int, company_ids_: list[int]) -> None:
