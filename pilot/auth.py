@@ -1,4 +1,5 @@
-"""Signing in: argon2 password hashes, lockout after repeated wrong passwords, login sessions.
+"""Signing in: argon2 password hashes, a growing delay per username and client address after
+repeated failures, a second factor (TOTP, RFC 6238, with single-use recovery codes), login sessions.
 
 A login session is a random token kept in the browser's HttpOnly cookie; the database keeps only
 its SHA-256 (pilot/records/login_sessions.py). Pages validate the token on every run, so a logout,
@@ -7,13 +8,17 @@ HTTP routes (pilot/web.py), the CLI and the pages all use these functions.
 """
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
+import math
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
+import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy.engine import Connection, Engine
@@ -21,9 +26,14 @@ from sqlalchemy.engine import Connection, Engine
 from pilot import db
 from pilot.access import Scope
 from pilot.config import settings
-from pilot.records import audit, login_sessions, users
+from pilot.domain.codes import ROLES
+from pilot.records import audit, login_sessions, sign_in, users
 
 COOKIE_NAME = "pilot_session"
+CHALLENGE_COOKIE = "pilot_challenge"
+TOTP_ISSUER = "Kielituki pilot"
+# The demo admin's TOTP secret (pilot/demo.py data, README): only `python -m pilot init --demo` uses it.
+DEMO_TOTP_SECRET = "KIELITUKIDEMOADMIN234567ABCDEFGH"
 MIN_PASSWORD_LENGTH = 10
 # Writing last_seen_at on every page run would turn each click into a write; once a minute keeps
 # the idle timeout accurate to the minute.
@@ -60,54 +70,273 @@ def token_hash(token: str) -> str:
 
 @dataclass(frozen=True)
 class LoginResult:
-    """``token`` is set on success; otherwise ``reason`` is one of invalid / locked."""
+    """``token`` is set when a login session was opened. Otherwise ``reason`` says why not:
+
+    - ``invalid``: wrong username or password (or code): the same for every account, known or not;
+    - ``throttled``: this client failed too often for this username; ``retry_at`` says when it
+      may try again (other clients are not affected);
+    - ``second_factor``: the password was right and a code is needed; ``challenge`` is the token
+      for the challenge cookie and ``purpose`` is ``verify`` or ``enrol``;
+    - ``expired``: the second-factor challenge is unknown, too old or used up: sign in again.
+    """
 
     token: str | None
     reason: str | None = None
     user_id: int | None = None
-    locked_until: datetime | None = None
+    retry_at: datetime | None = None
+    challenge: str | None = None
+    purpose: str | None = None
+    recovery_codes: tuple[str, ...] = ()
+    next_path: str = "/"
 
     @property
     def ok(self) -> bool:
         return self.token is not None
 
+    def retry_seconds(self, now: datetime | None = None) -> int:
+        if self.retry_at is None:
+            return 0
+        return max(1, math.ceil((self.retry_at - (now or db.utcnow())).total_seconds()))
 
-def login(conn: Connection, username: str, password: str, now: datetime | None = None) -> LoginResult:
-    """Check a password and open a login session.
 
-    Unknown user, disabled account and wrong password give the same answer ("invalid"), so the
-    form does not reveal which accounts exist. ``lockout_attempts`` wrong passwords in a row lock
-    the account for ``lockout_minutes``; while locked even the right password is refused.
+UNKNOWN_ACTOR = "unknown user"  # the audit actor of a failed attempt: never the typed text
+CHALLENGE_MINUTES = 5
+CHALLENGE_TRIES = 5
+RECOVERY_CODES = 10
+TOTP_STEP = 30
+# Pairs that stopped failing a day ago start again from zero (and their rows are removed).
+THROTTLE_MEMORY = timedelta(days=1)
+
+
+def throttle_delay(failures: int) -> timedelta:
+    """How long a client must wait after ``failures`` failed attempts for one username.
+
+    The first ``lockout_attempts`` mistakes cost nothing; then the wait doubles from
+    ``throttle_seconds`` with every further failure, up to ``lockout_minutes``.
     """
     cfg = settings()
+    if failures < cfg.lockout_attempts:
+        return timedelta(0)
+    seconds = cfg.throttle_seconds * 2 ** min(failures - cfg.lockout_attempts, 30)
+    return timedelta(seconds=min(seconds, cfg.lockout_minutes * 60))
+
+
+def _throttle_key(username: str) -> str:
+    return username.strip().lower()[:64]
+
+
+def throttled_until(conn: Connection, username: str, client: str, now: datetime) -> datetime | None:
+    """When this client may try this username again, or None when it may try now."""
+    row = sign_in.throttle_row(conn, _throttle_key(username), client[:64])
+    if row is None or now - row["last_failure_at"] > THROTTLE_MEMORY:
+        return None
+    until = row["last_failure_at"] + throttle_delay(int(row["failures"]))
+    return until if until > now else None
+
+
+def _count_failure(conn: Connection, username: str, client: str, now: datetime) -> None:
+    key, client = _throttle_key(username), client[:64]
+    row = sign_in.throttle_row(conn, key, client)
+    failures = 1 if row is None or now - row["last_failure_at"] > THROTTLE_MEMORY else int(row["failures"]) + 1
+    sign_in.set_throttle(conn, key, client, failures, now)
+    sign_in.forget_old_throttles(conn, now - THROTTLE_MEMORY)
+
+
+def login(conn: Connection, username: str, password: str, now: datetime | None = None,
+          client: str = "-", next_path: str = "/") -> LoginResult:
+    """Check a password; open a login session, or a second-factor challenge when one is needed.
+
+    Failures are counted per typed username *and* client address (``client``): after
+    ``lockout_attempts`` of them that client waits a growing delay before it may try that
+    username again, while the account's owner on any other client still signs in. An unknown
+    username, a disabled account and a wrong password do the same work (one argon2 verification,
+    against a dummy hash when there is no account) and get the same answer, ``invalid``.
+    """
     now = now or db.utcnow()
-    username = (username or "").strip()
+    username = (username or "").strip()[:64]
+    client = (client or "-")[:64]
+    wait = throttled_until(conn, username, client, now)
     account = users.credentials(conn, username) if username else None
-    if account is None or account["disabled"]:
-        verify_password(None, password)
-        audit.record(conn, "unknown user", "denied", "login", None, reason="invalid")  # never the typed text
+    usable = account is not None and not account["disabled"] and bool(account["password_hash"])
+    actor = account["username"] if usable else UNKNOWN_ACTOR
+    if wait is not None:
+        audit.record(conn, actor, "denied", "login", account["id"] if usable else None, reason="throttled")
+        return LoginResult(None, "throttled", retry_at=wait)
+    if not verify_password(account["password_hash"] if usable else None, password) or not usable:
+        _count_failure(conn, username, client, now)
+        audit.record(conn, actor, "denied", "login", account["id"] if usable else None, reason="invalid")
         return LoginResult(None, "invalid")
-    if account["locked_until"] is not None and account["locked_until"] > now:
-        audit.record(conn, username, "denied", "login", account["id"], reason="locked")
-        return LoginResult(None, "locked", account["id"], account["locked_until"])
-    if not verify_password(account["password_hash"], password):
-        failed = int(account["failed_logins"] or 0) + 1
-        # An expired lock starts a new count.
-        if account["locked_until"] is not None and account["locked_until"] <= now:
-            failed = 1
-        locked_until = now + timedelta(minutes=cfg.lockout_minutes) if failed >= cfg.lockout_attempts else None
-        users.record_failed_login(conn, account["id"], failed, locked_until)
-        audit.record(conn, username, "denied", "login", account["id"],
-                     reason="locked" if locked_until else "invalid")
-        if locked_until:
-            return LoginResult(None, "locked", account["id"], locked_until)
-        return LoginResult(None, "invalid", account["id"])
     if _hasher.check_needs_rehash(account["password_hash"]):
         users.set_password_hash(conn, account["id"], hash_password(password))
+    purpose = second_factor_needed(conn, account)
+    if purpose:
+        token = secrets.token_urlsafe(32)
+        sign_in.drop_old_challenges(conn, now - timedelta(minutes=CHALLENGE_MINUTES))
+        sign_in.create_challenge(conn, token_hash(token), account["id"], purpose, safe_next(next_path), client, now)
+        if purpose == "enrol":
+            sign_in.start_totp(conn, account["id"], pyotp.random_base32(), now)
+        return LoginResult(None, "second_factor", account["id"], challenge=token, purpose=purpose,
+                           next_path=safe_next(next_path))
+    return _signed_in(conn, account, client, now, next_path)
+
+
+def _signed_in(conn: Connection, account: dict[str, Any], client: str, now: datetime, next_path: str,
+               reason: str | None = None, recovery_codes: tuple[str, ...] = ()) -> LoginResult:
+    sign_in.clear_throttle(conn, _throttle_key(account["username"]), client)
     users.reset_failed_logins(conn, account["id"])
     token = open_session(conn, account["id"], now)
-    audit.record(conn, username, "login", "user", account["id"])
-    return LoginResult(token, None, account["id"])
+    audit.record(conn, account["username"], "login", "user", account["id"], reason=reason)
+    return LoginResult(token, None, account["id"], recovery_codes=recovery_codes, next_path=safe_next(next_path))
+
+
+# --- the second factor: TOTP (RFC 6238) with single-use recovery codes ---------------------------
+
+def totp_required_roles(conn: Connection) -> set[str]:
+    return sign_in.totp_roles(conn)
+
+
+def second_factor_needed(conn: Connection, account: dict[str, Any]) -> str | None:
+    """``verify`` when the account has a confirmed TOTP secret, ``enrol`` when its role requires
+    one and it has none yet, else None."""
+    row = sign_in.totp(conn, account["id"])
+    if row is not None and row["confirmed_at"] is not None:
+        return "verify"
+    if account["role"] in sign_in.totp_roles(conn):
+        return "enrol"
+    return None
+
+
+def _step(now: datetime) -> int:
+    return int(now.replace(tzinfo=timezone.utc).timestamp()) // TOTP_STEP
+
+
+def _matching_step(secret: str, code: str, now: datetime) -> int | None:
+    """The 30-second step whose code this is (the one before and after count too, for clock drift)."""
+    code = "".join(code.split())
+    if len(code) != 6 or not code.isascii() or not code.isdigit():
+        return None
+    otp = pyotp.TOTP(secret)
+    for step in (_step(now) - 1, _step(now), _step(now) + 1):
+        if hmac.compare_digest(otp.at(step * TOTP_STEP), code):
+            return step
+    return None
+
+
+def _recovery_hash(code: str) -> str | None:
+    cleaned = "".join(ch for ch in code.upper() if ch.isalnum())
+    if len(cleaned) != 16:
+        return None
+    return hashlib.sha256(cleaned.encode("ascii", "replace")).hexdigest()
+
+
+def _new_recovery_codes(conn: Connection, user_id: int, now: datetime) -> tuple[str, ...]:
+    codes = tuple(base64.b32encode(secrets.token_bytes(10)).decode("ascii") for _ in range(RECOVERY_CODES))
+    sign_in.replace_recovery_codes(conn, user_id, [_recovery_hash(c) or "" for c in codes], now)
+    return tuple("-".join(c[i:i + 4] for i in range(0, 16, 4)) for c in codes)
+
+
+def challenge_info(conn: Connection, challenge: str | None, client: str = "-",
+                   now: datetime | None = None) -> dict[str, Any] | None:
+    """The pending challenge behind a challenge cookie (purpose, username, next path and, while
+    enrolling, the new secret and its otpauth URI), or None when it is unknown or expired."""
+    if not challenge:
+        return None
+    now = now or db.utcnow()
+    row = sign_in.challenge(conn, token_hash(challenge))
+    if row is None or row["client"] != client[:64] or now - row["created_at"] > timedelta(minutes=CHALLENGE_MINUTES):
+        return None
+    account = users.get_by_id(conn, row["user_id"])
+    if account is None or account["disabled"]:
+        return None
+    info = {"purpose": row["purpose"], "username": account["username"], "next_path": row["next_path"]}
+    if row["purpose"] == "enrol":
+        secret_row = sign_in.totp(conn, account["id"])
+        if secret_row is None or secret_row["confirmed_at"] is not None:
+            return None
+        info["secret"] = secret_row["secret"]
+        info["uri"] = pyotp.TOTP(secret_row["secret"]).provisioning_uri(name=account["username"],
+                                                                        issuer_name=TOTP_ISSUER)
+    return info
+
+
+def second_factor(conn: Connection, challenge: str | None, code: str, now: datetime | None = None,
+                  client: str = "-") -> LoginResult:
+    """Finish a sign-in with a TOTP code (or, when verifying, a recovery code).
+
+    A code is good once (its step is recorded); a recovery code is spent. Wrong codes count as
+    failed attempts of the same username and client as wrong passwords, and after
+    ``CHALLENGE_TRIES`` of them the challenge is gone: sign in again with the password.
+    While enrolling, the first right code confirms the new secret and ten recovery codes are made
+    (returned once, kept only as hashes).
+    """
+    now = now or db.utcnow()
+    client = (client or "-")[:64]
+    info = challenge_info(conn, challenge, client, now)
+    if info is None:
+        return LoginResult(None, "expired")
+    hashed = token_hash(challenge or "")
+    row = sign_in.challenge(conn, hashed)
+    account = users.credentials(conn, info["username"])
+    wait = throttled_until(conn, account["username"], client, now)
+    if wait is not None:
+        audit.record(conn, account["username"], "denied", "login", account["id"], reason="throttled")
+        return LoginResult(None, "throttled", account["id"], retry_at=wait)
+    secret = sign_in.totp(conn, account["id"])
+    step = _matching_step(secret["secret"], code or "", now) if secret else None
+    reason, codes = None, ()
+    if info["purpose"] == "enrol":
+        if step is not None:
+            sign_in.confirm_totp(conn, account["id"], step, now)
+            codes = _new_recovery_codes(conn, account["id"], now)
+            audit.record(conn, account["username"], "create", "totp", account["id"])
+            reason = "totp_enrolled"
+    elif step is not None and sign_in.use_totp_step(conn, account["id"], step):
+        reason = "totp"
+    elif step is None and (rhash := _recovery_hash(code or "")) and sign_in.use_recovery_code(
+            conn, account["id"], rhash, now):
+        reason = "recovery_code"
+    if reason is None:
+        _count_failure(conn, account["username"], client, now)
+        sign_in.count_challenge_failure(conn, hashed)
+        audit.record(conn, account["username"], "denied", "login", account["id"], reason="second_factor")
+        if int(row["failures"]) + 1 >= CHALLENGE_TRIES:
+            sign_in.drop_challenge(conn, hashed)
+            return LoginResult(None, "expired", account["id"])
+        return LoginResult(None, "invalid", account["id"], challenge=challenge, purpose=info["purpose"])
+    sign_in.drop_challenge(conn, hashed)
+    return _signed_in(conn, account, client, now, info["next_path"], reason, codes)
+
+
+def reset_totp(conn: Connection, actor: Scope | str, user_id: int) -> bool:
+    """Forget an account's second factor (a lost phone): its sessions end, and it enrols again at
+    the next sign-in when its role requires a second factor. Audited; True when there was one."""
+    removed = sign_in.delete_totp(conn, user_id) > 0
+    login_sessions.revoke_all_for_user(conn, user_id, db.utcnow())
+    audit.record(conn, actor, "delete", "totp", user_id)
+    return removed
+
+
+def set_totp_roles(conn: Connection, actor: Scope | str, roles: set[str] | list[str]) -> None:
+    """Which roles must sign in with a second factor (audited)."""
+    wanted = set(roles) & set(ROLES)
+    before = sign_in.totp_roles(conn)
+    if wanted == before:
+        return
+    sign_in.set_totp_roles(conn, wanted)
+    audit.record(conn, actor, "update", "totp_roles", None, before={"roles": sorted(before)},
+                 after={"roles": sorted(wanted)})
+
+
+def totp_enrolled(conn: Connection) -> set[int]:
+    """The ids of accounts with a confirmed second factor (for the admin's user list)."""
+    return sign_in.confirmed_totp_users(conn)
+
+
+def enrol_totp(conn: Connection, user_id: int, secret: str, now: datetime | None = None) -> None:
+    """Give an account a confirmed TOTP secret directly (the demo admin's known secret)."""
+    now = now or db.utcnow()
+    sign_in.start_totp(conn, user_id, secret, now)
+    sign_in.confirm_totp(conn, user_id, _step(now) - 2, now)
 
 
 def open_session(conn: Connection, user_id: int, now: datetime | None = None) -> str:
@@ -194,6 +423,10 @@ def set_demo_passwords(engine: Engine, password: str | None = None) -> int:
             if account is not None and not account["password_hash"]:
                 users.set_password_hash(conn, account["id"], hashed)
                 done += 1
+                # Admin accounts need a second factor: the demo admin gets the known secret of the
+                # README, so `make run` and the tests can sign in as admin.
+                if account["role"] in sign_in.totp_roles(conn) and sign_in.totp(conn, account["id"]) is None:
+                    enrol_totp(conn, account["id"], DEMO_TOTP_SECRET)
     return done
 
 

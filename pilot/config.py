@@ -15,6 +15,8 @@ class Settings:
     session_idle_hours: float
     lockout_attempts: int
     lockout_minutes: int
+    throttle_seconds: int
+    allowed_hosts: tuple[str, ...]
     retention_years: int
     appropriation_eur: float
     demo_mode: bool
@@ -29,6 +31,9 @@ def settings() -> Settings:
         session_idle_hours=float(env.get("PILOT_SESSION_IDLE_HOURS", "8")),
         lockout_attempts=int(env.get("PILOT_LOCKOUT_ATTEMPTS", "5")),
         lockout_minutes=int(env.get("PILOT_LOCKOUT_MINUTES", "15")),
+        throttle_seconds=int(env.get("PILOT_THROTTLE_SECONDS", "30")),
+        allowed_hosts=tuple(h.strip().lower() for h in
+                            env.get("PILOT_ALLOWED_HOSTS", "localhost,127.0.0.1,::1").split(",") if h.strip()),
         retention_years=int(env.get("PILOT_RETENTION_YEARS", "5")),
         appropriation_eur=float(env.get("PILOT_APPROPRIATION_EUR", "200000")),
         demo_mode=env.get("PILOT_DEMO_MODE", "1") not in ("0", "false", "no"),
