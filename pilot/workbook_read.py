@@ -10,7 +10,7 @@ import csv
 import io
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,9 @@ SHEETS: dict[str, tuple[str, ...]] = {
     "feedback": ("business_id", "given_on", "score", "comment"),
     "costs": ("ref", "incurred_on", "category", "amount_eur", "description", "business_id"),
 }
+# The export's own sheet (key, value rows: format, exported_at); pilot.workbook reads its meaning.
+ABOUT = "about"
+_READ = frozenset(SHEETS) | {ABOUT}
 _ESCAPED_FORMULA = re.compile(r"^'+[=+\-@]")
 
 
@@ -66,6 +69,7 @@ class Sheet:
 @dataclass
 class Workbook:
     sheets: dict[str, Sheet]
+    about: dict[str, str] = field(default_factory=dict)  # empty: no about sheet (made by hand)
 
 
 # ---------------------------------------------------------------- reading
@@ -130,20 +134,20 @@ def read_workbook(path: Path | str) -> Workbook:
     try:
         if path.is_dir():
             for file in path.iterdir():
-                if file.suffix.lower() == ".csv" and file.stem.lower() in SHEETS:
+                if file.suffix.lower() == ".csv" and file.stem.lower() in _READ:
                     tables[file.stem.lower()] = _csv_table(file.read_bytes())
         elif path.suffix.lower() == ".zip":
             with zipfile.ZipFile(path) as archive:
                 for info in archive.infolist():
                     stem, _, ext = Path(info.filename).name.rpartition(".")
-                    if ext.lower() == "csv" and stem.lower() in SHEETS:
+                    if ext.lower() == "csv" and stem.lower() in _READ:
                         tables[stem.lower()] = _csv_table(archive.read(info))
         elif path.suffix.lower() in (".xlsx", ".xlsm"):
             book = openpyxl.load_workbook(path, read_only=True, data_only=False)
             try:
                 for ws in book.worksheets:
                     name = ws.title.strip().lower()
-                    if name in SHEETS:
+                    if name in _READ:
                         tables[name] = [list(r) for r in ws.iter_rows(values_only=True)]
             finally:
                 book.close()
@@ -156,7 +160,14 @@ def read_workbook(path: Path | str) -> Workbook:
         if isinstance(exc, FileNotFoundError):
             raise WorkbookFileError("workbook.error.not_found", path=str(path)) from exc
         raise WorkbookFileError("workbook.error.unreadable") from exc
+    about = _about(tables.pop(ABOUT, []))
     if not tables:
         raise WorkbookFileError("workbook.error.no_sheets")
     sheets = {name: _sheet(name, tables[name]) for name in SHEETS if name in tables}
-    return Workbook({k: v for k, v in sheets.items() if v is not None})
+    return Workbook({k: v for k, v in sheets.items() if v is not None}, about)
+
+
+def _about(table: list[list[Any]]) -> dict[str, str]:
+    """The about sheet's rows under its header (key, value) as text."""
+    return {str(r[0]).strip(): "" if len(r) < 2 or r[1] is None else str(r[1]).strip()
+            for r in table[1:] if r and r[0] is not None and str(r[0]).strip()}
