@@ -7,7 +7,8 @@ dashboard's extra keyword filters (industry, first language, enrolment cohort) a
 and change nothing when left out; _Filters says what each narrows.
 
 ``compute()`` returns exact figures with exactly the spec's keys in the spec's order.
-``suppress()`` applies the small-number rule for services, employers and exports.
+``suppress()`` applies the small-number rule for services, employers and exports (through
+pilot/disclosure.py, which holds the rule for every view).
 
 Denominators used by the small-number rule (a rate or mean is null when this is under 5):
 
@@ -82,23 +83,6 @@ INDICATOR_KEYS: tuple[str, ...] = (
     "cost_per_employed_at_exit_eur",
 )
 
-# Counts of people/companies: "<5" for 1-4 under the small-number rule.
-COUNT_KEYS: tuple[str, ...] = (
-    "participants_enrolled", "participants_active", "participants_exited", "companies_active",
-    "employed_at_exit", "exit_status_unknown", "subsidised_at_exit", "followup_6m_due",
-    "employed_6m_after_exit", "improved_6m", "participants_with_adaptation_in_use",
-)
-# Rate or mean -> the key of the count that is its denominator (see the module docstring).
-RATE_DENOMINATORS: dict[str, str] = {
-    "attendance_rate": "attendance_rows",
-    "employed_at_exit_rate": "participants_exited",
-    "employed_6m_after_exit_rate": "followup_6m_due",
-    "improved_6m_rate": "followup_6m_due",
-    "adaptation_mean_effect": "adaptations_evaluated",
-    "employer_satisfaction_mean": "companies_with_feedback",
-    "cost_per_participant_eur": "participants_enrolled",
-    "cost_per_employed_at_exit_eur": "employed_at_exit",
-}
 SMALL = 5
 SMALL_TEXT = "<5"
 RATE_KEYS = ("attendance_rate", "employed_at_exit_rate", "employed_6m_after_exit_rate",
@@ -456,41 +440,14 @@ def compute(conn: Connection, as_of: date, company_id: int | None = None, *,
     return result
 
 
-def _small_count(value: Any) -> Any:
-    return SMALL_TEXT if isinstance(value, int) and 1 <= value < SMALL else value
-
-
 def suppress(result: dict[str, Any]) -> dict[str, Any]:
-    """The small-number rule: counts 1-4 -> "<5" (0 stays 0); a rate or mean whose denominator is
-    under 5 -> None. Takes compute()'s result; given a plain dict (without the attendance-row and
-    feedback-company denominators) those two means are nulled, erring on the side of privacy."""
-    denominators: dict[str, int] = dict(getattr(result, "denominators", {}) or {})
-    for key in ("participants_exited", "followup_6m_due", "participants_enrolled", "employed_at_exit"):
-        if isinstance(result.get(key), int):
-            denominators.setdefault(key, result[key])
-    adaptations = result.get("adaptations") or {}
-    if isinstance(adaptations.get("evaluated"), int):
-        denominators.setdefault("adaptations_evaluated", adaptations["evaluated"])
+    """The small-number rule (INDICATORS.md D1-D3) on the indicator object: pilot.disclosure, the
+    one implementation every view reads through. Takes compute()'s result; given a plain dict
+    (without the attendance-row and feedback-company denominators) those two means are nulled,
+    erring on the side of privacy."""
+    from pilot import disclosure
 
-    out: dict[str, Any] = {}
-    for key in INDICATOR_KEYS:
-        value = result[key]
-        if key in COUNT_KEYS:
-            value = _small_count(value)
-        elif key in RATE_DENOMINATORS:
-            denominator = denominators.get(RATE_DENOMINATORS[key])
-            if denominator is None or denominator < SMALL:
-                value = None
-        elif key == "language":
-            value = {skill: {
-                "n": _small_count(entry["n"]),
-                "mean_gain": entry["mean_gain"] if entry["n"] >= SMALL else None,
-                "improved_share": entry["improved_share"] if entry["n"] >= SMALL else None,
-            } for skill, entry in value.items()}
-        elif key == "adaptations":
-            value = {stage: _small_count(n) for stage, n in value.items()}
-        out[key] = value
-    return out
+    return disclosure.protect_indicators(result, getattr(result, "denominators", None))
 
 
 def as_json(result: dict[str, Any], as_of: date) -> dict[str, Any]:

@@ -164,11 +164,32 @@ def exact_figures(conn: Connection, scope: Scope, as_of: date, filters: Filters 
     return conn.execute(bound(sql, params), params).scalar_one() == 0
 
 
+def narrowing_sizes(conn: Connection, scope: Scope, as_of: date, filters: Filters = NO_FILTERS) -> list[int]:
+    """For disclosure rule D4: the size of the group a person-level filter (first language,
+    cohort) narrows to, and of the rest outside it within each coarser view the same reader can
+    ask for (the other filters only, the person filters only, the whole scope). Empty when no
+    person-level filter is set. Participants enrolled on or before R."""
+    if not filters.by_participant:
+        return []
+
+    def size(f: Filters) -> int:
+        where, more = _participant_where(scope, f)
+        more["r"] = as_of
+        return int(conn.execute(bound(f"SELECT COUNT(*) FROM participants p WHERE {' AND '.join(where)}", more),
+                                more).scalar_one())
+
+    group = size(filters)
+    coarser = (Filters(company_id=filters.company_id, industry=filters.industry),
+               Filters(first_language=filters.first_language, cohort=filters.cohort), NO_FILTERS)
+    return [group] + [size(f) - group for f in coarser]
+
+
 def _exact(conn: Connection, scope: Scope, as_of: date, f: Filters, exact: bool | None) -> bool:
     return exact_figures(conn, scope, as_of, f) if exact is None else exact
 
 
-def tiles(conn: Connection, scope: Scope, as_of: date, filters: Filters = NO_FILTERS) -> dict[str, Any]:
+def tiles(conn: Connection, scope: Scope, as_of: date, filters: Filters = NO_FILTERS,
+          exact: bool | None = None) -> dict[str, Any]:
     """The KPI tiles: pilot.indicators.compute() for the filters, under the small-number rule
     unless the caller sees exact figures. The same figures as ``python -m pilot indicators``
     (with ``--suppress`` for services). A company-bound scope must name one of its companies."""
@@ -178,7 +199,9 @@ def tiles(conn: Connection, scope: Scope, as_of: date, filters: Filters = NO_FIL
         require_company(scope, filters.company_id)
     result = indicators.compute(conn, as_of, filters.company_id, industry=filters.industry,
                                 first_language=filters.first_language, cohort=filters.cohort)
-    return dict(result) if exact_figures(conn, scope, as_of, filters) else indicators.suppress(result)
+    if exact is True:  # the exact figures, for pilot.dashboard to put under the rule of the whole page
+        return result
+    return dict(result) if _exact(conn, scope, as_of, filters, exact) else indicators.suppress(result)
 
 
 def any_masked(rows: list[dict[str, Any]]) -> bool:
