@@ -200,6 +200,52 @@ def cmd_indicators(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    """Everything the services dashboard (or, with --role employer, the employer page) shows for
+    the given settings, under that role's rule, as one JSON object: from pilot.dashboard, the
+    same code the pages draw from. Bad input is one sentence on stderr and exit code 2."""
+    import json
+    import re
+
+    from pilot import dashboard, indicators
+    from pilot.access import Scope
+    from pilot.domain.dates import parse_date, today
+    from pilot.records import outcomes
+
+    def bad(key: str, value: object) -> int:
+        print(t(key, lang(), value=value), file=sys.stderr)
+        return 2
+
+    as_of = today() if args.as_of is None else parse_date(args.as_of)
+    if as_of is None:
+        return bad("indicators.bad_date", args.as_of)
+    cohort = None
+    if args.cohort is not None:
+        found = re.fullmatch(r"(\d{4})-Q([1-4])", args.cohort.strip())
+        if found is None:
+            return bad("disclosure.cli.bad_cohort", args.cohort)
+        cohort = outcomes.quarter(int(found[1]), int(found[2]))
+    if args.role == "employer" and args.company is None:
+        return bad("disclosure.cli.needs_company", args.role)
+    engine = open_engine()
+    with engine.connect() as conn:
+        company_id = None
+        if args.company is not None:
+            company_id = indicators.company_id_for(conn, args.company)
+            if company_id is None:
+                return bad("indicators.unknown_company", args.company)
+        if args.role == "employer":
+            scope = Scope(username="cli", role="employer", company_ids=frozenset({company_id}))
+            page = dashboard.employer_page(conn, scope, company_id, as_of)
+        else:
+            scope = Scope(username="cli", role=args.role)
+            filters = outcomes.Filters(company_id=company_id, industry=args.industry,
+                                       first_language=args.first_language, cohort=cohort)
+            page = dashboard.services_page(conn, scope, as_of, filters)
+    print(json.dumps(dashboard.as_json(page, args.role), ensure_ascii=False))
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     """Generate a pilot of the given size, measure it (DuckDB, and PostgreSQL when --pg or
     PILOT_BENCH_PG names one), print every figure against its target and write the JSON.
@@ -273,6 +319,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("table", "json"), default="table",
                    help=t("indicators.help.format", lang()))
     p.set_defaults(func=cmd_indicators)
+
+    p = sub.add_parser("dashboard", help=t("disclosure.cli.help", lang()))
+    p.add_argument("--role", required=True, choices=("services", "employer", "coach"),
+                   help=t("disclosure.cli.help_role", lang()))
+    p.add_argument("--as-of", dest="as_of", metavar="YYYY-MM-DD", help=t("indicators.help.as_of", lang()))
+    p.add_argument("--company", metavar="BUSINESS_ID", help=t("indicators.help.company", lang()))
+    p.add_argument("--industry", metavar="TOL", help=t("disclosure.cli.help_industry", lang()))
+    p.add_argument("--first-language", dest="first_language", metavar="CODE",
+                   help=t("disclosure.cli.help_language", lang()))
+    p.add_argument("--cohort", metavar="YYYY-QN", help=t("disclosure.cli.help_cohort", lang()))
+    p.add_argument("--format", choices=("json",), default="json", help=t("indicators.help.format", lang()))
+    p.set_defaults(func=cmd_dashboard)
 
     p = sub.add_parser("import", help=t("workbook.help_import", lang()))
     p.add_argument("path")
