@@ -162,7 +162,7 @@ def cmd_user(args: argparse.Namespace) -> int:
         if account is None:
             return fail("cli.user.unknown", username=args.username)
         if args.user_command == "disable":
-            users.update_account(conn, "cli", account["id"], {"disabled": True})
+            users.update_account(conn, "cli", account["id"], account["version"], {"disabled": True})
             say("cli.user.disabled_done", username=args.username)
         else:
             auth.set_password(conn, args.username, password, actor="cli")

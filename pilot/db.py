@@ -110,8 +110,11 @@ def utcnow() -> datetime:
 
 def _is_retryable(exc: BaseException) -> bool:
     text = str(exc).lower()
+    # A duplicate key is retried too: two people adding the same record at once (the same first
+    # assessment, say) collide on its natural key, PostgreSQL at the INSERT and DuckDB at COMMIT.
+    # The retry sees the other's row, so the records code can tell it as a conflict or merge it.
     return ("conflict" in text and "write-write" in text) or "conflict on" in text \
-        or "could not serialize" in text or "deadlock" in text
+        or "could not serialize" in text or "deadlock" in text or "duplicate key" in text
 
 
 class _WriteGate:

@@ -30,14 +30,19 @@ def test_check_assessment(change, fields, level):
     assert clean["level"] == level
 
 
-def test_record_and_replace_same_day(engine, coach):
+def test_record_then_the_same_key_again_is_a_conflict(engine, coach):
+    """A second assessment with the same skill, date and source is another coach's record: a
+    conflict to reload and edit, never a silent replacement of its level."""
     cid = work_seed.company(engine)
     pid = work_seed.participant(engine, cid, "P-0001")
     with db.transaction(engine) as conn:
         first = assessments.record_assessment(conn, coach, pid, A)
         assessments.record_assessment(conn, coach, pid, {**A, "source": "self", "level": "B1.1"})
-        again = assessments.record_assessment(conn, coach, pid, {**A, "level": "A2.2"})
-    assert again == first
+    with pytest.raises(db.WriteConflict):
+        with db.transaction(engine) as conn:
+            assessments.record_assessment(conn, coach, pid, {**A, "level": "A2.2"})
+    with db.transaction(engine) as conn:
+        assessments.edit_assessment(conn, coach, first, 1, {"level": "A2.2"})
     with engine.connect() as conn:
         rows = assessments.for_participant(conn, coach, pid)
         assert [(r["source"], r["level"]) for r in rows] == [("coach", "A2.2"), ("self", "B1.1")]

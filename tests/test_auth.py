@@ -20,7 +20,8 @@ def accounts(engine):
     with db.transaction(engine) as conn:
         users.create_user(conn, "anna", "coach", password_hash=auth.hash_password(PASSWORD))
         users.create_user(conn, "gone", "coach", password_hash=auth.hash_password(PASSWORD))
-        users.update_account(conn, "test", users.get_by_username(conn, "gone")["id"], {"disabled": True})
+        gone = users.get_by_username(conn, "gone")
+        users.update_account(conn, "test", gone["id"], gone["version"], {"disabled": True})
         users.create_user(conn, "nopass", "employer")
     return engine
 
@@ -131,9 +132,9 @@ def test_session_ends(accounts, after: str) -> None:
         if after == "logout":
             assert auth.logout(conn, token)
         elif after == "disable":
-            users.update_account(conn, "admin", uid, {"disabled": True})
+            users.update_account(conn, "admin", uid, users.get_by_id(conn, uid)["version"], {"disabled": True})
         elif after == "role_change":
-            users.update_account(conn, "admin", uid, {"role": "services"})
+            users.update_account(conn, "admin", uid, users.get_by_id(conn, uid)["version"], {"role": "services"})
         elif after == "password_change":
             auth.set_password(conn, "anna", "a brand new password")
     db.run_in_transaction(accounts, act)

@@ -14,7 +14,7 @@ from pilot.domain.work_checks import check_move, current_stage
 from pilot.domain.validation import Problem
 from pilot.records import audit
 from pilot.records._scope import bound, company_condition
-from pilot.records._versioned import update_versioned
+from pilot.records._versioned import expect_version, update_versioned
 
 FIELDS = ("type", "description", "owner", "proposed_on")
 _COLUMNS = ("a.id, a.ref, a.company_id, c.name AS company_name, a.participant_id, p.code AS participant_code, "
@@ -76,6 +76,9 @@ def move(conn: Connection, actor: Scope, adaptation_id: int, version: int, stage
     before = get_adaptation(conn, actor, adaptation_id)
     if before is None:
         raise LookupError(adaptation_id)
+    # The version first: a second coach moving the same adaptation is told that someone else moved
+    # it, not that the stage they chose no longer follows the (other's) new one.
+    expect_version("adaptations", adaptation_id, before["version"], version)
     changes, problems = check_move(before, stage, on, effect)
     if problems:
         raise InvalidMove(problems)

@@ -3,7 +3,8 @@
 The admin records each cost (category, amount, date, optional company). The appropriation of a
 year comes from the ``appropriations`` table; a year without a row uses the configured default
 (``PILOT_APPROPRIATION_EUR``, pilot/config.py), so a fresh pilot still has a budget to compare to.
-Costs are written once and never edited here (a wrong cost is corrected with a new row).
+A wrong cost is corrected (``edit_cost``, at the version the admin saw) or removed with a reason
+(``remove_cost``, restorable for 30 days: pilot/records/removed.py).
 """
 from __future__ import annotations
 
@@ -21,8 +22,10 @@ from pilot.access import AccessDenied, Scope
 from pilot.config import settings
 from pilot.domain.codes import COST_CATEGORIES
 from pilot.domain.validation import Checker, Problem
-from pilot.records import audit
+from pilot.db import WriteConflict
+from pilot.records import audit, removed
 from pilot.records._scope import bound, company_condition
+from pilot.records._versioned import expect_version, update_versioned
 
 MAX_AMOUNT = Decimal("9999999999.99")  # NUMERIC(12, 2)
 CENT = Decimal("0.01")
@@ -40,9 +43,10 @@ def new_ref(on: date) -> str:
     return f"C-{on:%Y%m%d}-" + "".join(secrets.choice(alphabet) for _ in range(6))
 
 
-def check_cost(values: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
-    """Validate a cost from the form: category, amount > 0 with two decimals, date, description."""
-    c = Checker(values)
+def check_cost(values: dict[str, Any], lang: str | None = None) -> tuple[dict[str, Any], list[Problem]]:
+    """Validate a cost from the form: category, amount > 0 with two decimals, date, description.
+    ``lang`` reads a typed amount in the user's locale (``12,50`` in fi is 12.50)."""
+    c = Checker(values, lang)
     c.choice("category", COST_CATEGORIES, required=True)
     c.decimal("amount_eur", Decimal(0), MAX_AMOUNT, 2, required=True, low_exclusive=True)
     c.date("incurred_on", required=True)
@@ -52,8 +56,8 @@ def check_cost(values: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
     return c.clean, c.problems
 
 
-def check_appropriation(values: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
-    c = Checker(values)
+def check_appropriation(values: dict[str, Any], lang: str | None = None) -> tuple[dict[str, Any], list[Problem]]:
+    c = Checker(values, lang)
     c.integer("year", 2000, 2100, required=True)
     c.decimal("amount_eur", Decimal(0), MAX_AMOUNT, 2, required=True)
     return c.clean, c.problems
@@ -78,6 +82,38 @@ def add_cost(conn: Connection, actor: Scope, clean: dict[str, Any]) -> tuple[int
     return int(new_id), row["ref"]
 
 
+def _own(conn: Connection, actor: Scope, cost_id: int) -> dict[str, Any]:
+    require_admin(actor)
+    found = conn.execute(sa.text("SELECT id, ref, incurred_on, category, amount_eur, description, company_id, "
+                                 "version FROM costs WHERE id = :id"), {"id": cost_id}).first()
+    if found is None:
+        raise WriteConflict(f"cost {cost_id} is gone")
+    return dict(found._mapping)
+
+
+def edit_cost(conn: Connection, actor: Scope, cost_id: int, version: int, clean: dict[str, Any]) -> int:
+    """Correct a cost seen at ``version`` (checked by ``check_cost``); returns the new version."""
+    before = _own(conn, actor, cost_id)
+    expect_version("costs", cost_id, before["version"], version)
+    if clean.get("company_id") is not None:
+        found = conn.execute(sa.text("SELECT COUNT(*) FROM companies WHERE id = :c"),
+                             {"c": clean["company_id"]}).scalar_one()
+        if not found:
+            raise AccessDenied(clean["company_id"])
+    fields = ("incurred_on", "category", "amount_eur", "description", "company_id")
+    changes = {f: clean.get(f) for f in fields if f in clean and clean.get(f) != before[f]}
+    new_version = update_versioned(conn, "costs", cost_id, version, changes)
+    old, new = audit.changed(before, changes)
+    audit.record(conn, actor, "update", "cost", before["ref"], before=old, after=new)
+    return new_version
+
+
+def remove_cost(conn: Connection, actor: Scope, cost_id: int, version: int, reason: str) -> int:
+    """Take a cost out with a reason (restorable by an admin for 30 days)."""
+    before = _own(conn, actor, cost_id)
+    return removed.take_out(conn, actor, "cost", cost_id, version, reason, before["company_id"])
+
+
 def list_costs(conn: Connection, scope: Scope, year: int | None = None) -> list[dict[str, Any]]:
     """Costs, newest first, with the company's name. A company-bound scope sees only its companies'
     costs (costs without a company belong to the whole pilot)."""
@@ -87,7 +123,7 @@ def list_costs(conn: Connection, scope: Scope, year: int | None = None) -> list[
         where.append("c.incurred_on >= :y0 AND c.incurred_on < :y1")
         params.update(y0=date(year, 1, 1), y1=date(year + 1, 1, 1))
     sql = ("SELECT c.id, c.ref, c.incurred_on, c.category, c.amount_eur, c.description, c.company_id, "
-           "co.name AS company_name FROM costs c LEFT JOIN companies co ON co.id = c.company_id "
+           "c.version, co.name AS company_name FROM costs c LEFT JOIN companies co ON co.id = c.company_id "
            f"WHERE {' AND '.join(where)} ORDER BY c.incurred_on DESC, c.id DESC")
     return [dict(r._mapping) for r in conn.execute(bound(sql, params), params)]
 

@@ -13,8 +13,10 @@ from sqlalchemy.engine import Connection
 
 from pilot.access import AccessDenied, Scope, require_company
 from pilot.domain.validation import Checker, Problem
-from pilot.records import audit
+from pilot.db import WriteConflict
+from pilot.records import audit, removed
 from pilot.records._scope import bound, company_condition
+from pilot.records._versioned import DuplicateRecord, expect_version, update_versioned
 
 GIVERS = ("employer", "admin")  # the employer about their own workplace; the admin on their behalf
 
@@ -44,11 +46,47 @@ def give(conn: Connection, actor: Scope, company_id: int, clean: dict[str, Any])
             "VALUES (:c, :d, :s, :m, :by) RETURNING id"), params).scalar_one())
         audit.record(conn, actor, "create", "feedback", new_id, after=after)
         return new_id, False
-    conn.execute(sa.text("UPDATE feedback SET score = :s, comment = :m, given_by = :by WHERE id = :id"),
+    conn.execute(sa.text("UPDATE feedback SET score = :s, comment = :m, given_by = :by, version = version + 1 "
+                         "WHERE id = :id"),
                  {**params, "id": before.id})
     audit.record(conn, actor, "update", "feedback", before.id,
                  before={"score": before.score, "comment": before.comment}, after=after)
     return int(before.id), True
+
+
+def _own(conn: Connection, actor: Scope, feedback_id: int) -> dict[str, Any]:
+    """The feedback as stored, once the actor may change it (a vanished one is a conflict)."""
+    if actor.role not in GIVERS:
+        raise AccessDenied(actor.role)
+    found = conn.execute(sa.text("SELECT id, company_id, given_on, score, comment, version FROM feedback "
+                                 "WHERE id = :id"), {"id": feedback_id}).first()
+    if found is None:
+        raise WriteConflict(f"feedback {feedback_id} is gone")
+    require_company(actor, found.company_id)
+    return dict(found._mapping)
+
+
+def edit_feedback(conn: Connection, actor: Scope, feedback_id: int, version: int, clean: dict[str, Any]) -> int:
+    """Correct a feedback seen at ``version`` (checked by ``check_feedback``); returns the new version."""
+    before = _own(conn, actor, feedback_id)
+    expect_version("feedback", feedback_id, before["version"], version)
+    changes = {f: clean.get(f) for f in ("given_on", "score", "comment") if f in clean and clean.get(f) != before[f]}
+    if "given_on" in changes:
+        taken = conn.execute(sa.text("SELECT COUNT(*) FROM feedback WHERE company_id = :c AND given_on = :d "
+                                     "AND id <> :id"),
+                             {"c": before["company_id"], "d": changes["given_on"], "id": feedback_id}).scalar_one()
+        if taken:
+            raise DuplicateRecord("feedback")
+    new_version = update_versioned(conn, "feedback", feedback_id, version, changes)
+    old, new = audit.changed(before, changes)
+    audit.record(conn, actor, "update", "feedback", feedback_id, before=old, after=new)
+    return new_version
+
+
+def remove_feedback(conn: Connection, actor: Scope, feedback_id: int, version: int, reason: str) -> int:
+    """Take a feedback out with a reason (restorable by an admin, pilot/records/removed.py)."""
+    before = _own(conn, actor, feedback_id)
+    return removed.take_out(conn, actor, "feedback", feedback_id, version, reason, before["company_id"])
 
 
 def for_company(conn: Connection, scope: Scope, company_id: int, as_of: date | None = None) -> list[dict[str, Any]]:
@@ -59,6 +97,6 @@ def for_company(conn: Connection, scope: Scope, company_id: int, as_of: date | N
     if as_of is not None:
         where.append("f.given_on <= :r")
         params["r"] = as_of
-    sql = ("SELECT f.id, f.given_on, f.score, f.comment FROM feedback f "
+    sql = ("SELECT f.id, f.given_on, f.score, f.comment, f.version FROM feedback f "
            f"WHERE {' AND '.join(where)} ORDER BY f.given_on DESC")
     return [dict(r._mapping) for r in conn.execute(bound(sql, params), params)]

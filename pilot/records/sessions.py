@@ -11,9 +11,10 @@ from sqlalchemy.engine import Connection
 
 from pilot.access import Scope, require_company, require_editor
 from pilot.domain.attendance import attendance_rate, needs_reason
-from pilot.records import attendance_totals, audit
+from pilot.db import WriteConflict
+from pilot.records import attendance_totals, audit, removed
 from pilot.records._scope import bound, company_condition
-from pilot.records._versioned import update_versioned
+from pilot.records._versioned import expect_version, update_versioned
 
 FIELDS = ("held_on", "minutes", "kind", "mode", "topics", "notes")
 _COLUMNS = ("s.id, s.ref, s.company_id, c.name AS company_name, s.held_on, s.minutes, s.kind, s.mode, "
@@ -108,9 +109,8 @@ def update_session(conn: Connection, actor: Scope, session_id: int, version: int
                    booked: dict[int, str], today: date, reason: str | None = None) -> int:
     """Change a session and its attendance. Older than the edit window: a reason is required."""
     require_editor(actor)
-    before = get_session(conn, actor, session_id)
-    if before is None:
-        raise LookupError(session_id)
+    before = _own(conn, actor, session_id)
+    expect_version("sessions", session_id, before["version"], version)
     old_day = before["held_on"]
     new_day = values.get("held_on", old_day)
     if (needs_reason(old_day, today) or needs_reason(new_day, today)) and not (reason or "").strip():
@@ -141,6 +141,28 @@ def update_session(conn: Connection, actor: Scope, session_id: int, version: int
     audit.record(conn, actor, "update", "session", session_id, before=old, after=new,
                  reason=(reason or "").strip() or None)
     return new_version
+
+
+def _own(conn: Connection, actor: Scope, session_id: int) -> dict[str, Any]:
+    """The session as the actor may change it: gone since it was shown is a conflict, outside the
+    actor's scope a LookupError."""
+    require_editor(actor)
+    before = get_session(conn, actor, session_id)
+    if before is not None:
+        return before
+    exists = conn.execute(sa.text("SELECT COUNT(*) FROM sessions WHERE id = :id"), {"id": session_id}).scalar_one()
+    if not exists:
+        raise WriteConflict(f"session {session_id} is gone")
+    raise LookupError(session_id)
+
+
+def remove_session(conn: Connection, actor: Scope, session_id: int, version: int, reason: str) -> int:
+    """Take a session out with its attendance and a reason (restorable by an admin for 30 days).
+
+    The session row leaves with its totals and its marks together, so the totals of the sessions
+    left still add up to the attendance rows left."""
+    before = _own(conn, actor, session_id)
+    return removed.take_out(conn, actor, "session", session_id, version, reason, before["company_id"])
 
 
 def list_sessions(conn: Connection, scope: Scope, company_id: int | None = None,

@@ -12,7 +12,7 @@ from pilot import auth
 from pilot.access import Scope
 from pilot.domain.codes import ROLES
 from pilot.records import users
-from pilot.ui import core
+from pilot.ui import core, work
 from pilot.ui.core import t
 
 
@@ -52,7 +52,9 @@ def edit_form(scope: Scope, rows: list[dict[str, Any]], company_names: dict[int,
                           format_func=lambda i: by_id[i]["username"])
     if chosen is not None:
         user = by_id[chosen]
-        with st.form(f"form_user_edit_{chosen}"):
+        holder = f"form_user_edit_{chosen}"
+        version = work.held_version(holder, user["version"])  # a second admin's save is a conflict
+        with st.form(holder):
             role = st.selectbox(t("admin.field.role"), ROLES, index=ROLES.index(user["role"]), format_func=role_label)
             display_name = st.text_input(t("field.display_name"), user["display_name"] or "")
             email = st.text_input(t("admin.field.email"), user["email"] or "")
@@ -68,7 +70,7 @@ def edit_form(scope: Scope, rows: list[dict[str, Any]], company_names: dict[int,
                     st.error(t(problem))
                 else:
                     def save(c):
-                        users.update_account(c, scope, chosen, {"role": role, "display_name": display_name or None,
+                        users.update_account(c, scope, chosen, version, {"role": role, "display_name": display_name or None,
                                                                 "email": email or None, "whole_pilot": whole,
                                                                 "disabled": disabled})
                         users.set_companies(c, scope, chosen, bound)
@@ -76,6 +78,7 @@ def edit_form(scope: Scope, rows: list[dict[str, Any]], company_names: dict[int,
                             auth.set_password(c, user["username"], password, actor=scope)
                         return True
                     if core.write(save):
+                        work.release(holder)
                         core.flash("common.saved")
                         st.rerun()
 
