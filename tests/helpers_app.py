@@ -79,15 +79,42 @@ def launch_chromium(playwright):  # type: ignore[no-untyped-def]
     return playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
 
 
+# The last TOTP step each (app, account) used: the server takes a code once, so a second sign-in
+# within the same 30 seconds uses the next step's code (accepted for clock drift) or waits.
+_USED_STEPS: dict[tuple[str, str], int] = {}
+
+
+def totp_code(base_url: str, username: str, secret: str | None = None) -> str:
+    """A TOTP code for ``username`` on the app at ``base_url`` that the server has not seen yet
+    (the demo admin's secret by default, pilot.auth.DEMO_TOTP_SECRET)."""
+    import pyotp
+
+    from pilot import auth
+    otp = pyotp.TOTP(secret or auth.DEMO_TOTP_SECRET)
+    key = (base_url, username)
+    while True:
+        now = int(time.time()) // 30
+        for step in (now, now + 1):
+            if step > _USED_STEPS.get(key, -1):
+                _USED_STEPS[key] = step
+                return otp.at(step * 30)
+        time.sleep(1)
+
+
 def login(page, base_url: str, username: str, password: str = DEMO_PASSWORD, lang: str = "en",
-          next_path: str = "/") -> None:
-    """Sign in through the real HTML form of /account/login and wait for the app to render."""
+          next_path: str = "/", totp_secret: str | None = None) -> None:
+    """Sign in through the real HTML form of /account/login (and, for an account with a second
+    factor such as the demo admin, the code form of /account/totp); wait for the app to render."""
     from urllib.parse import urlencode
     page.goto(f"{base_url}/account/login?{urlencode({'lang': lang, 'next': next_path})}")
     page.fill("#username", username)
     page.fill("#password", password)
     page.click("button[type=submit]")
-    page.wait_for_selector("[data-testid=stSidebar]", timeout=30000)
+    page.wait_for_selector("[data-testid=stSidebar], #code", timeout=30000)
+    if page.locator("#code").count():
+        page.fill("#code", totp_code(base_url, username, totp_secret))
+        page.click("button[type=submit]")
+        page.wait_for_selector("[data-testid=stSidebar]", timeout=30000)
 
 
 def app_as(username: str, db_path: Path | str, timeout: float = 30):  # type: ignore[no-untyped-def]
