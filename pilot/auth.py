@@ -387,6 +387,12 @@ def logout(conn: Connection, token: str | None, now: datetime | None = None) -> 
     return True
 
 
+def sso_account(conn: Connection, email: str) -> dict[str, Any] | None:
+    """The enabled account a single sign-on email belongs to, or None."""
+    user = users.get_by_email(conn, email) if email else None
+    return user if user is not None and not user["disabled"] else None
+
+
 def scope_for_token(conn: Connection, token: str | None) -> Scope | None:
     """The caller's scope from a session token, computed from the database each time (so a role
     change, a new company binding or a caseload reassignment holds at once)."""
