@@ -1,0 +1,304 @@
+"""An attacker against disclosure control (INDICATORS.md D1-D4): takes the JSON of many settings
+(as-of dates, companies, industries, first languages, cohorts; the services and employer rules)
+and tries to recover hidden counts by rate x denominator, totals minus parts and the monthly
+identity (active at a month's end = active before + new - exited). It must find none, on the demo
+pilot and on generated pilots (other seeds and dates of pilot/demo.py).
+
+The relations are written here from the page's meaning, not taken from pilot/disclosure.py, and
+checked to hold on the exact figures (coach), and the attacker is checked to succeed against the
+old rule (only 1-4 hidden), so that its silence means something.
+"""
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pilot import cli, dashboard, db, demo, disclosure, indicators
+from pilot.access import Scope
+from pilot.domain import codes
+from pilot.records import outcomes
+from pilot.records.outcomes import Filters
+
+SERVICES = Scope(username="services", role="services")
+COACH = Scope(username="coach", role="coach")
+EMPLOYED = set(codes.EMPLOYED)
+# (seed, the day the demo pilot is made, the as-of dates looked at)
+WORLDS = {
+    "demo": (2024, date(2026, 11, 30), (date(2026, 6, 30), date(2025, 12, 31))),
+    "seed31": (31, date(2025, 9, 1), (date(2025, 4, 30),)),
+}
+
+
+@pytest.fixture(scope="module", params=list(WORLDS))
+def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A pilot (demo.py with a seed and a day) and, for every setting, the exact page (coach)
+    and the page services see, each computed once for all the tests below."""
+    seed, made_on, dates = WORLDS[request.param]
+    path = tmp_path_factory.mktemp(request.param) / "pilot.duckdb"
+    engine = db.make_engine(str(path))
+    db.migrate(engine)
+    demo.load(engine, seed=seed, today=made_on)
+    with engine.connect() as conn:
+        pages = [(as_of, f, _page(conn, COACH, as_of, f), _page(conn, SERVICES, as_of, f))
+                 for as_of, f in _settings(conn, dates)]
+    yield engine, path, dates, pages
+    engine.dispose()
+
+
+def _settings(conn, dates: tuple[date, ...]) -> list[tuple[date, Filters]]:  # type: ignore[no-untyped-def]
+    companies = [r[0] for r in conn.exec_driver_sql("SELECT id FROM companies ORDER BY id").fetchall()]
+    languages = outcomes.first_languages(conn, SERVICES)
+    industries = outcomes.industries(conn, SERVICES)
+    first, last = outcomes.enrolment_range(conn, SERVICES)
+    quarters = [(y, q) for y in range(first.year, last.year + 1) for q in (1, 2, 3, 4)
+                if (first.year, (first.month - 1) // 3) <= (y, q - 1) <= (last.year, (last.month - 1) // 3)]
+    out: list[tuple[date, Filters]] = []
+    for as_of in dates:
+        out.append((as_of, Filters()))
+        out += [(as_of, Filters(company_id=c)) for c in companies]
+        out += [(as_of, Filters(industry=i)) for i in industries]
+        out += [(as_of, Filters(first_language=lang)) for lang in languages]
+        out += [(as_of, Filters(cohort=outcomes.quarter(y, q))) for y, q in quarters]
+        out += [(as_of, Filters(company_id=companies[0], cohort=outcomes.quarter(*quarters[-1])))]
+    return out
+
+
+# ---- the attacker -------------------------------------------------------------------------------
+
+def _known(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def relations(page: dict[str, Any]) -> tuple[list[list[tuple[int, str]]], list[tuple[str, str, str]], dict[str, Any]]:
+    """(sums, ratios, values): linear relations (coefficient, cell) that equal 0, rates as
+    (rate cell, numerator cell, denominator cell), and every cell's shown value."""
+    values: dict[str, Any] = {}
+    sums: list[list[tuple[int, str]]] = []
+    ratios: list[tuple[str, str, str]] = []
+    tiles = page["tiles"]
+    for key, value in tiles.items():
+        if key == "language":
+            for skill, entry in value.items():
+                for part, v in entry.items():
+                    values[f"t.{skill}.{part}"] = v
+        else:
+            values[f"t.{key}"] = value
+
+    def add(*terms: tuple[int, str]) -> None:
+        if all(name in values for _, name in terms):
+            sums.append(list(terms))
+
+    add((1, "t.participants_enrolled"), (-1, "t.participants_active"), (-1, "t.participants_exited"))
+    activity = page["charts"].get("activity", [])
+    for i, row in enumerate(activity):
+        for c in ("enrolled", "exited", "active"):
+            values[f"a{i}.{c}"] = row[c]
+        previous = [(-1, f"a{i - 1}.active")] if i else []
+        add((1, f"a{i}.active"), *previous, (-1, f"a{i}.enrolled"), (1, f"a{i}.exited"))
+    if activity:
+        add((1, "t.participants_enrolled"), *((-1, f"a{i}.enrolled") for i in range(len(activity))))
+        add((1, "t.participants_exited"), *((-1, f"a{i}.exited") for i in range(len(activity))))
+        add((1, "t.participants_active"), (-1, f"a{len(activity) - 1}.active"))
+    employment = page["charts"].get("employment", [])
+    for i, row in enumerate(employment):
+        values[f"e{i}"] = row["n"]
+    for point, total, employed in (("exit", "participants_exited", "employed_at_exit"),
+                                   ("after_6m", "followup_6m_due", "employed_6m_after_exit")):
+        mine = [i for i, r in enumerate(employment) if r["point"] == point]
+        if mine:
+            add((1, f"t.{total}"), *((-1, f"e{i}") for i in mine))
+            add((1, f"t.{employed}"), *((-1, f"e{i}") for i in mine if employment[i]["status"] in EMPLOYED))
+    unknown = [i for i, r in enumerate(employment) if r["point"] == "exit" and r["status"] == "unknown"]
+    if unknown:
+        add((1, "t.exit_status_unknown"), (-1, f"e{unknown[0]}"))
+    gains = page["charts"].get("language_gain", [])
+    for i, row in enumerate(gains):
+        values[f"g{i}"] = row["n"]
+    if "language" in tiles:
+        for skill in codes.SKILLS:
+            mine = [i for i, r in enumerate(gains) if r["skill"] == skill]
+            add((1, f"t.{skill}.n"), *((-1, f"g{i}") for i in mine))
+            # n x mean gain = the sum of gain x count; n x improved share = the count with gain >= 1
+            values[f"t.{skill}.sum_gain"] = (None if not _known(tiles["language"][skill]["mean_gain"])
+                                             or not _known(tiles["language"][skill]["n"]) else
+                                             round(tiles["language"][skill]["mean_gain"] * tiles["language"][skill]["n"]))
+            add((1, f"t.{skill}.sum_gain"), *((-gains[i]["gain"], f"g{i}") for i in mine))
+            values[f"t.{skill}.improved"] = None
+            add((1, f"t.{skill}.improved"), *((-1, f"g{i}") for i in mine if gains[i]["gain"] >= 1))
+            ratios.append((f"t.{skill}.improved_share", f"t.{skill}.improved", f"t.{skill}.n"))
+    cells = page["charts"].get("adaptations", [])
+    for i, row in enumerate(cells):
+        values[f"d{i}"] = row["n"]
+    for name, column in (("adaptation_stages", "stage"), ("adaptation_types", "type")):
+        for j, row in enumerate(page["charts"].get(name, [])):
+            values[f"{name}{j}"] = row["n"]
+            add((1, f"{name}{j}"), *((-1, f"d{i}") for i, c in enumerate(cells) if c[column] == row["code"]))
+    for rate, num, den in (("employed_at_exit_rate", "employed_at_exit", "participants_exited"),
+                           ("employed_6m_after_exit_rate", "employed_6m_after_exit", "followup_6m_due"),
+                           ("improved_6m_rate", "improved_6m", "followup_6m_due"),
+                           ("cost_per_participant_eur", "cost_total_eur", "participants_enrolled"),
+                           ("cost_per_employed_at_exit_eur", "cost_total_eur", "employed_at_exit")):
+        ratios.append((f"t.{rate}", f"t.{num}", f"t.{den}"))
+    return sums, ratios, values
+
+
+def attack(page: dict[str, Any]) -> dict[str, int]:
+    """Hidden cells (shown as text) the attacker works out exactly: cell -> value."""
+    sums, ratios, values = relations(page)
+    known = {k: v for k, v in values.items() if _known(v)}
+    recovered: dict[str, int] = {}
+    changed = True
+    while changed:
+        changed = False
+        for terms in sums:
+            unknown = [(c, n) for c, n in terms if n not in known]
+            if len(unknown) == 1 and unknown[0][0] != 0:
+                coef, name = unknown[0]
+                value = -sum(c * known[n] for c, n in terms if n in known) / coef
+                known[name] = round(value)
+                if disclosure.is_hidden(values.get(name)):
+                    recovered[name] = round(value)
+                changed = True
+        for rate, num, den in ratios:
+            r = known.get(rate)
+            if not r or rate not in values or not _known(values.get(rate)):
+                continue
+            if num not in known and den in known:
+                known[num] = round(r * known[den]) if not num.endswith("_eur") else r * known[den]
+                if disclosure.is_hidden(values.get(num)):
+                    recovered[num] = known[num]
+                changed = True
+            elif den not in known and num in known:
+                known[den] = round(known[num] / r)
+                if disclosure.is_hidden(values.get(den)):
+                    recovered[den] = known[den]
+                changed = True
+    return recovered
+
+
+def small_counts(page: dict[str, Any]) -> list[str]:
+    """Counts of people, companies or adaptations shown as 1-4 (D1)."""
+    out = [k for k in disclosure.COUNT_KEYS if disclosure.is_small(page["tiles"].get(k))]
+    for skill, entry in page["tiles"].get("language", {}).items():
+        if disclosure.is_small(entry["n"]):
+            out.append(f"language.{skill}.n")
+    for chart, columns in dashboard.CHART_COUNTS.items():
+        for row in page["charts"].get(chart, []):
+            out += [f"{chart}.{c}" for c in columns if disclosure.is_small(row[c])]
+    return out
+
+
+def _naive(exact_page: dict[str, Any]) -> dict[str, Any]:
+    """The old rule on the exact page: only the counts 1-4 hidden, rates kept."""
+    page = json.loads(json.dumps(exact_page))
+    for key in disclosure.COUNT_KEYS:
+        if disclosure.is_small(page["tiles"].get(key)):
+            page["tiles"][key] = disclosure.SMALL_TEXT
+    for entry in page["tiles"].get("language", {}).values():
+        if disclosure.is_small(entry["n"]):
+            entry["n"] = disclosure.SMALL_TEXT
+    for chart, columns in dashboard.CHART_COUNTS.items():
+        for row in page["charts"].get(chart, []):
+            for c in columns:
+                if disclosure.is_small(row[c]):
+                    row[c] = disclosure.SMALL_TEXT
+    return page
+
+
+def _page(conn, scope: Scope, as_of: date, filters: Filters) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    return dashboard.as_json(dashboard.services_page(conn, scope, as_of, filters), scope.role)
+
+
+# ---- the tests ----------------------------------------------------------------------------------
+
+def test_attacker_finds_nothing_on_the_services_dashboard(world) -> None:  # type: ignore[no-untyped-def]
+    naive_found = 0
+    for as_of, filters, exact, shown in world[3]:
+        sums, _, values = relations(exact)
+        for terms in sums:  # the relations hold on the exact figures
+            if all(_known(values[n]) for _, n in terms):
+                assert abs(sum(c * values[n] for c, n in terms)) < 1, (as_of, filters, terms)
+        assert attack(shown) == {}, (as_of, filters)
+        assert small_counts(shown) == [], (as_of, filters)
+        if not shown["narrowed_too_small"]:
+            naive_found += len(attack(_naive(exact)))
+    assert naive_found > 0, "the attacker recovers values under the old rule, so its silence above counts"
+
+
+def test_attacker_finds_nothing_on_the_employer_page(world) -> None:  # type: ignore[no-untyped-def]
+    engine, _, dates, _ = world
+    with engine.connect() as conn:
+        companies = [r[0] for r in conn.exec_driver_sql("SELECT id FROM companies ORDER BY id").fetchall()]
+        for as_of in dates:
+            for company in companies:
+                scope = Scope(username="employer", role="employer", company_ids=frozenset({company}))
+                page = dashboard.as_json(dashboard.employer_page(conn, scope, company, as_of), "employer")
+                if page["exact"]:  # every participant counted agreed to share with the employer
+                    continue
+                assert attack(page) == {}, (as_of, company)
+                assert small_counts(page) == [], (as_of, company)
+
+
+def test_narrowed_by_a_property_of_people_shows_only_a_sentence(world) -> None:  # type: ignore[no-untyped-def]
+    """D4: the page is blank when the group, or the rest of the pilot outside it, has 1-4 people."""
+    everyone = {as_of: exact["tiles"]["participants_enrolled"] for as_of, f, exact, _ in world[3] if f == Filters()}
+    blank = 0
+    for as_of, filters, exact, shown in world[3]:
+        if not filters.by_participant:
+            assert not shown["narrowed_too_small"]
+            continue
+        group = exact["tiles"]["participants_enrolled"]
+        if disclosure.is_small(group) or disclosure.is_small(everyone[as_of] - group):
+            assert shown["narrowed_too_small"] and shown["tiles"] == {} and shown["charts"] == {}, (as_of, filters)
+            blank += 1
+    assert blank > 0, "some setting narrows to a small group, so the rule was tried"
+
+
+def test_the_issue_settings_through_the_command_line(world, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    """The issue's findings, tried as services would: the dashboard's and --suppress's JSON."""
+    engine, path, dates, _ = world
+    engine.dispose()
+    monkeypatch.setenv("PILOT_DB", str(path))
+    for as_of in dates:
+        assert cli.main(["dashboard", "--role", "services", "--as-of", as_of.isoformat(), "--format", "json"]) == 0
+        page = json.loads(capsys.readouterr().out)
+        assert attack(page) == {} and small_counts(page) == []
+        assert cli.main(["indicators", "--as-of", as_of.isoformat(), "--suppress", "--format", "json"]) == 0
+        figures = json.loads(capsys.readouterr().out)
+        assert attack({"tiles": figures, "charts": {}}) == {}
+        assert [k for k in disclosure.COUNT_KEYS if disclosure.is_small(figures.get(k))] == []
+    db.dispose_shared()
+
+
+def test_a_chart_with_every_cell_hidden_is_named(world) -> None:  # type: ignore[no-untyped-def]
+    named = 0
+    for _, _, _, page in world[3]:
+        for chart, columns in dashboard.CHART_COUNTS.items():
+            cells = [row[c] for row in page["charts"].get(chart, []) for c in columns]
+            drawable = any(_known(v) and v > 0 for v in cells)
+            assert (chart in page["all_hidden"]) == (not drawable and any(map(disclosure.is_hidden, cells)))
+            named += chart in page["all_hidden"]
+    assert named > 0
+
+
+def test_issue_numbers_on_the_demo_pilot(tmp_path: Path) -> None:
+    """30.6.2026 on the demo pilot: exited 7 with employed at exit 1-4 showed the rate 57,1 %."""
+    engine = db.make_engine(str(tmp_path / "demo.duckdb"))
+    db.migrate(engine)
+    demo.load(engine, today=date(2026, 11, 30))
+    with engine.connect() as conn:
+        exact = indicators.compute(conn, date(2026, 6, 30))
+        page = _page(conn, SERVICES, date(2026, 6, 30), Filters())
+    engine.dispose()
+    assert exact["participants_exited"] == 7 and disclosure.is_small(exact["employed_at_exit"])
+    assert page["tiles"]["employed_at_exit"] == "<5" and page["tiles"]["employed_at_exit_rate"] is None
+    assert indicators.suppress(exact)["employed_at_exit_rate"] is None
+    # the monthly CSV: no "active" beside a hidden "new" with nothing else hidden
+    rows = page["charts"]["activity"]
+    for before, now in zip(rows, rows[1:]):
+        hidden = [v for v in (before["active"], now["active"], now["enrolled"], now["exited"]) if not _known(v)]
+        assert len(hidden) != 1
