@@ -1,7 +1,9 @@
-"""Admin: accounts, roles, company binding, whole-pilot coaches, and caseload reassignment.
+"""Admin: accounts, roles, company binding, whole-pilot coaches, caseload reassignment, and the
+second factor (which roles need it, resetting an account's).
 The forms are in pilot/ui/user_forms.py."""
 import streamlit as st
 
+from pilot import auth
 from pilot.records import companies, users
 from pilot.ui import core, user_forms, widgets
 from pilot.ui.core import t
@@ -12,13 +14,16 @@ core.show_flash()
 
 company_names = dict(core.read(lambda c: companies.company_choices(c, scope)))
 rows = core.read(users.list_users)
-widgets.table([{**r, "companies": ", ".join(r["companies"]), "locked": r["locked_until"] is not None,
+enrolled = core.read(auth.totp_enrolled)
+widgets.table([{**r, "companies": ", ".join(r["companies"]), "totp": r["id"] in enrolled,
                 "role": t(f"auth.role.{r['role']}")} for r in rows],
               {"username": "admin.field.username", "display_name": "field.display_name", "email": "admin.field.email",
                "role": "admin.field.role", "companies": "admin.field.companies",
-               "whole_pilot": "admin.field.whole_pilot", "disabled": "admin.field.disabled"}, key="user_table")
+               "whole_pilot": "admin.field.whole_pilot", "disabled": "admin.field.disabled",
+               "totp": "signin.admin.enrolled"}, key="user_table")
 
-add_tab, edit_tab, move_tab = st.tabs([t("admin.users.add"), t("admin.users.edit"), t("admin.users.reassign")], key="users_tabs")
+add_tab, edit_tab, move_tab, totp_tab = st.tabs([t("admin.users.add"), t("admin.users.edit"), t("admin.users.reassign"),
+                                                 t("signin.admin.title")], key="users_tabs")
 
 with add_tab:
     user_forms.add_form(scope, rows, company_names)
@@ -26,3 +31,5 @@ with edit_tab:
     user_forms.edit_form(scope, rows, company_names)
 with move_tab:
     user_forms.reassign_form(scope)
+with totp_tab:
+    user_forms.second_factor_form(scope, rows)

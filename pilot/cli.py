@@ -12,6 +12,7 @@ import os
 import sys
 
 from pilot import db
+from pilot.domain.codes import ROLES
 from pilot.domain.identifiers import IdentityCodeFound
 from pilot.i18n import t
 
@@ -121,7 +122,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_user(args: argparse.Namespace) -> int:
     """Accounts: ``user add`` (password read from stdin with --password-stdin), ``user list``,
-    ``user disable``, ``user password``. Passwords never appear as arguments (shell history)."""
+    ``user disable``, ``user password``, ``user totp-reset`` (a lost phone) and ``user totp-roles``
+    (which roles need a second factor). Passwords never appear as arguments (shell history)."""
     from pilot import auth
     from pilot.records import companies, users
     from pilot.access import SYSTEM
@@ -134,6 +136,14 @@ def cmd_user(args: argparse.Namespace) -> int:
             state = t("cli.user.disabled", lang()) if u["disabled"] else ""
             reach = t("cli.user.whole_pilot", lang()) if u["whole_pilot"] else ", ".join(u["companies"])
             print(f"{u['username']:<20} {u['role']:<10} {reach} {state}".rstrip())
+        return 0
+    if args.user_command == "totp-roles":
+        if args.require:
+            with db.transaction(engine) as conn:
+                auth.set_totp_roles(conn, "cli", set(args.require))
+        with engine.connect() as conn:
+            roles = auth.totp_required_roles(conn)
+        say("signin.cli.totp_roles", roles=", ".join(r for r in ROLES if r in roles) or t("signin.cli.none", lang()))
         return 0
     password = None
     if getattr(args, "password_stdin", False) or args.user_command == "password":
@@ -164,6 +174,9 @@ def cmd_user(args: argparse.Namespace) -> int:
         if args.user_command == "disable":
             users.update_account(conn, "cli", account["id"], account["version"], {"disabled": True})
             say("cli.user.disabled_done", username=args.username)
+        elif args.user_command == "totp-reset":
+            auth.reset_totp(conn, "cli", account["id"])
+            say("signin.cli.totp_reset_done", username=args.username)
         else:
             auth.set_password(conn, args.username, password, actor="cli")
             say("cli.user.password_set", username=args.username)
@@ -368,6 +381,11 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("username")
     q = user_sub.add_parser("password", help=t("cli.user.help_password", lang()))
     q.add_argument("username")
+    q = user_sub.add_parser("totp-reset", help=t("signin.cli.help_totp_reset", lang()))
+    q.add_argument("username")
+    q = user_sub.add_parser("totp-roles", help=t("signin.cli.help_totp_roles", lang()))
+    q.add_argument("--require", action="append", choices=ROLES, metavar="ROLE",
+                   help=t("signin.cli.help_require", lang()))
     p.set_defaults(func=cmd_user)
     return parser
 

@@ -108,3 +108,25 @@ def reassign_form(scope: Scope) -> None:
                     if moved is not None:
                         core.flash("admin.users.reassigned", count=moved)
                         st.rerun()
+
+
+def second_factor_form(scope: Scope, rows: list[dict[str, Any]]) -> None:
+    """Which roles must sign in with a second factor, and resetting one account's (a lost phone)."""
+    required = core.read(auth.totp_required_roles)
+    with st.form("form_totp_roles"):
+        roles = st.multiselect(t("signin.admin.roles"), list(ROLES), default=sorted(required, key=ROLES.index),
+                               format_func=role_label, help=t("signin.admin.roles_help"),
+                               placeholder=t("common.choose"))
+        if st.form_submit_button(t("signin.admin.save_roles"), type="primary"):
+            if core.write(lambda c: auth.set_totp_roles(c, scope, set(roles)) or True):
+                core.flash("signin.admin.roles_saved")
+                st.rerun()
+    enrolled = core.read(auth.totp_enrolled)
+    by_id = {r["id"]: r["username"] for r in rows if r["id"] in enrolled}
+    with st.form("form_totp_reset"):
+        chosen = st.selectbox(t("admin.field.username"), list(by_id), index=None, format_func=by_id.get,
+                              placeholder=t("common.choose"), help=t("signin.admin.reset_help"), key="totp_reset_pick")
+        if st.form_submit_button(t("signin.admin.reset")) and chosen is not None:
+            if core.write(lambda c: auth.reset_totp(c, scope, chosen) or True):
+                core.flash("signin.admin.reset_done", username=by_id[chosen])
+                st.rerun()
