@@ -291,6 +291,8 @@ def _check_rows(wb: Workbook, errors: _Errors) -> dict[str, list[tuple[Row, dict
         seen: dict[tuple, int] = {}
         checked = []
         for row in sheet.rows:
+            for column, key in row.refused.items():  # the text rule of pilot.domain.text, at reading
+                errors.add(name, row.number, column, row.values.get(column), key)
             for column, value in row.values.items():
                 if isinstance(value, str) and identifiers.contains_hetu(value):
                     errors.add(name, row.number, column, value, "error.hetu")

@@ -7,8 +7,9 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_FINNISH = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+# ASCII digits only: \d would also take full-width and Arabic-Indic digits, and int() reads them.
+_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII)
+_FINNISH = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", re.ASCII)
 
 
 def today() -> date:
@@ -29,11 +30,11 @@ def parse_date(value: object) -> date | None:
     text = str(value).strip()
     if text.endswith(" 00:00:00"):
         text = text[:-9]
-    m = _ISO.match(text)
+    m = _ISO.fullmatch(text)
     if m:
         y, mo, d = (int(g) for g in m.groups())
     else:
-        m = _FINNISH.match(text)
+        m = _FINNISH.fullmatch(text)
         if not m:
             return None
         d, mo, y = (int(g) for g in m.groups())

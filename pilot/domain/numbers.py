@@ -27,6 +27,8 @@ _GROUP_SPACES = re.compile(r"[ \u00a0\u202f]")
 _ALLOWED = re.compile(r"[0-9 \u00a0\u202f.,+\-]+")
 # Without a locale (workbook cells, CLI): digits with one optional decimal point or comma.
 _PLAIN = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]+)?|[+-]?[.,][0-9]+")
+# A number as an xlsx file stores it (the text of a numeric cell): a point and an optional exponent.
+_STORED = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?")
 
 
 class NumberError(ValueError):
@@ -76,6 +78,19 @@ def parse_number(value: object, lang: str | None = None) -> Decimal:
     if not number.is_finite():
         raise NumberError()
     return _in_range(number)
+
+
+def parse_stored_number(text: str) -> Decimal:
+    """The number a spreadsheet file stores as text (``90``, ``1.5``, ``1E-4``), or NumberError.
+
+    The file holds a binary double written with 17 digits (99.9 is ``99.90000000000001``), so the
+    text is read as a float and kept as the shortest decimal that reads back the same. The text
+    is checked first (ASCII, at most ``MAX_CHARS`` characters, an exponent of three digits), so
+    nothing does work proportional to the value; out of range is refused as above.
+    """
+    if len(text) > MAX_CHARS or not _STORED.fullmatch(text):
+        raise NumberError()
+    return parse_number(float(text))
 
 
 def _in_range(number: Decimal) -> Decimal:
