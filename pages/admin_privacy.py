@@ -9,6 +9,7 @@ from pilot.domain.identifiers import IdentityCodeFound
 from pilot.records import participants, privacy
 from pilot.ui import core, widgets
 from pilot.ui.core import t
+from pilot.ui.safe import md
 
 scope = core.require_role("admin")
 st.title(t("admin.privacy.title"))
@@ -30,7 +31,7 @@ with export_tab:
         st.download_button(t("admin.privacy.download_json"), text, file_name=f"{data['participant']['code']}.json",
                            mime="application/json", key="export_download")
         person = data["participant"]
-        st.subheader(person["code"])
+        st.subheader(md(person["code"]))
         st.json(json.loads(privacy.as_json(person)), expanded=True)
         for section in ("employment", "assessments", "attendance", "adaptations", "notes"):
             st.markdown(f"**{t(f'admin.privacy.section.{section}')}**")
@@ -41,7 +42,7 @@ with export_tab:
                 st.caption(t("common.empty"))
 
 with anon_tab:
-    st.warning(t("admin.privacy.anonymise_warning"))
+    st.warning(t("privacy2.anonymise_warning"))
     chosen = st.selectbox(t("admin.privacy.participant"), list(labels), index=None, format_func=labels.get,
                           key="anon_pick", placeholder=t("common.choose"))
     if chosen is not None:
@@ -53,11 +54,14 @@ with anon_tab:
                 if typed.strip() != code or not reason.strip():
                     st.error(t("admin.privacy.confirm_missing"))
                 else:
-                    try:  # two transactions inside (see privacy.anonymise), so not core.write
+                    try:  # one transaction of its own (see privacy.anonymise)
                         new_code = privacy.anonymise(core.engine(), scope, chosen, reason)
                     except IdentityCodeFound:
                         new_code = None
                         st.error(t("error.hetu"))
+                    except privacy.ReasonRefused as refused:
+                        new_code = None
+                        st.error(t(refused.key))
                     except Exception:
                         import logging
                         logging.getLogger("pilot").exception("anonymise failed")

@@ -198,6 +198,15 @@ def _statements(sql: str) -> list[str]:
     return [s.strip() for s in sql.split(";") if s.strip()]
 
 
+def _python_migration(path: Path) -> Callable[[Connection, str], None]:
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(f"pilot_migration_{path.stem}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.upgrade
+
+
 def migrate(engine: Engine) -> list[str]:
     """Apply the migrations not yet recorded, in order. Running it twice changes nothing."""
     with engine.begin() as conn:
@@ -206,12 +215,17 @@ def migrate(engine: Engine) -> list[str]:
             " version VARCHAR(64) PRIMARY KEY, applied_at TIMESTAMP NOT NULL)"))
         done = {r[0] for r in conn.execute(sa.text("SELECT version FROM schema_migrations"))}
     applied = []
-    for path in sorted(MIGRATIONS.glob("*.sql")):
+    # A migration is a file of portable SQL, or (where one backend cannot say it in SQL, e.g. DuckDB
+    # dropping a UNIQUE constraint) a Python file with ``upgrade(conn, backend)``.
+    for path in sorted([*MIGRATIONS.glob("*.sql"), *MIGRATIONS.glob("[0-9]*.py")], key=lambda p: p.stem):
         if path.stem in done:
             continue
         with engine.begin() as conn:
-            for stmt in _statements(path.read_text(encoding="utf-8")):
-                conn.execute(sa.text(stmt))
+            if path.suffix == ".py":
+                _python_migration(path)(conn, backend(engine))
+            else:
+                for stmt in _statements(path.read_text(encoding="utf-8")):
+                    conn.execute(sa.text(stmt))
             conn.execute(sa.text("INSERT INTO schema_migrations (version, applied_at) "
                                  "VALUES (:v, :at)"), {"v": path.stem, "at": utcnow()})
         applied.append(path.stem)

@@ -139,8 +139,10 @@ def test_coach_scope_covers_bound_companies_and_caseload(engine, coach):
         clean, _ = check_participant({"code": "P-B", "enrolled_on": "2024-01-02", "first_language": "ar"})
         participants.enrol(conn, coach, clean, b, uid, {"status": "unemployed"})
         scope = users.scope_for(conn, users.get_by_username(conn, "coach2"))
-        assert scope.company_ids == frozenset({a, b})
-        assert {c["name"] for c in companies.list_companies(conn, scope)} == {"A Oy", "B Oy"}
+        # The caseload participant in B is reached, company B itself is not (issue 12.2).
+        assert scope.company_ids == frozenset({a})
+        assert {c["name"] for c in companies.list_companies(conn, scope)} == {"A Oy"}
+        assert [p["code"] for p in participants.list_participants(conn, scope)] == ["P-B"]
 
 
 def test_caseload_of_a_participant_with_attendance_can_be_reassigned(engine, coach):

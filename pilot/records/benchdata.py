@@ -32,7 +32,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from pilot.domain.levels import LEVELS
-from pilot.records import attendance_totals
+from pilot.records import attendance_totals, participants
 
 START = date(2023, 1, 2)
 DAYS = 1095  # three years of pilot
@@ -268,6 +268,7 @@ def generate(engine: Engine, scale: Scale, progress: Callable[[str], None] | Non
         base["coach"] = coach
         say("companies")
         conn.execute(sa.text(_PARTICIPANTS_SQL), {**base, "count": scale.participants})
+        participants.claim_new_codes(conn)
         say("participants")
         for sql in (_EMPLOYMENT_SQL, _ASSESSMENTS_SQL, _ADAPTATIONS_SQL, _FEEDBACK_SQL):
             conn.execute(sa.text(sql), base)

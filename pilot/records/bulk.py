@@ -56,6 +56,9 @@ def insert_many(conn: Connection, table: str, rows: Iterable[dict[str, Any]], ba
             flush()
     flush()
     attendance_totals.refresh(conn, touched)
+    if table == "participants" and count:
+        from pilot.records import participants  # codes are held in participant_codes (migration 010)
+        participants.claim_new_codes(conn)
     return count
 
 

@@ -69,6 +69,22 @@ def id_by_code(conn: Connection, code: str) -> int | None:
     return int(row.id) if row else None
 
 
+# Codes are unique through participant_codes (migration 010), not an index on participants.code: an
+# index there would stop anonymisation from changing a code in one transaction on DuckDB.
+def claim_code(conn: Connection, participant_id: int, code: str) -> None:
+    """Hold ``code`` for the participant (a duplicate fails here, and the transaction with it)."""
+    conn.execute(sa.text("DELETE FROM participant_codes WHERE participant_id = :p"), {"p": participant_id})
+    conn.execute(sa.text("INSERT INTO participant_codes (code, participant_id) VALUES (:c, :p)"),
+                 {"c": code, "p": participant_id})
+
+
+def claim_new_codes(conn: Connection) -> None:
+    """Hold the codes of participants written in bulk (demo, import, benchmark) in one statement."""
+    conn.execute(sa.text("INSERT INTO participant_codes (code, participant_id) SELECT p.code, p.id "
+                         "FROM participants p WHERE NOT EXISTS "
+                         "(SELECT 1 FROM participant_codes pc WHERE pc.participant_id = p.id)"))
+
+
 def enrol(conn: Connection, actor: Scope, values: dict[str, Any], company_id: int,
           coach_id: int | None, start: dict[str, Any]) -> int:
     """Insert a participant and the employment row at enrolment (``start``: status, hours...)."""
@@ -82,6 +98,7 @@ def enrol(conn: Connection, actor: Scope, values: dict[str, Any], company_id: in
         "occupation_code, share_with_employer, coach_id, display_name, notes) VALUES (:code, "
         ":company_id, :enrolled_on, :exited_on, :first_language, :job_title, :occupation_code, "
         ":share_with_employer, :coach_id, :display_name, :notes) RETURNING id"), row).scalar_one()
+    claim_code(conn, int(new_id), row["code"])
     audit.record(conn, actor, "create", "participant", new_id, after=row)
     employment.record_change(conn, actor, int(new_id), {**start, "effective_on": row["enrolled_on"]})
     return int(new_id)

@@ -1,8 +1,9 @@
 """Data protection: a participant's own data export, anonymisation, and the retention list.
 
 Anonymisation erases what identifies the person (display name, notes, job title, timeline notes,
-the free text of adaptations made for them) and replaces the code by a random one, but keeps every date,
-status, level and attendance row, so the pilot's indicators stay exactly the same. The audit log
+the free text of adaptations made for them), coarsens the occupation to its major group and replaces
+the code by a random one, in one transaction, but keeps every date, status, level and attendance
+row, so the pilot's indicators stay exactly the same. The audit log
 is rewritten for that person only: its rows keep who did what and when, without the erased values
 or the old code (a name kept in the log would undo the anonymisation).
 """
@@ -20,7 +21,7 @@ from pilot.access import AccessDenied, Scope, can_edit_records
 from pilot.db import run_in_transaction, utcnow
 from pilot.domain.dates import add_months
 from pilot.domain.identifiers import refuse_hetu
-from pilot.records import attendance_totals, audit
+from pilot.records import audit, participants
 from pilot.records._scope import bound, participant_condition
 
 ERASED = "-"  # adaptations.description is NOT NULL: the erased text becomes a dash
@@ -76,25 +77,6 @@ def as_json(data: dict[str, Any]) -> str:
     return audit._json(data) or "{}"
 
 
-# Tables whose rows hang on a participant and are kept (aggregate indicators read them).
-CHILD_TABLES = ("attendance", "assessments", "employment", "adaptations")
-
-
-def _children(conn: Connection, participant_id: int) -> dict[str, list[dict[str, Any]]]:
-    return {table: _rows(conn, f"SELECT * FROM {table} WHERE participant_id = :p ORDER BY id",
-                         {"p": participant_id}) for table in CHILD_TABLES}
-
-
-def _put_back(conn: Connection, children: dict[str, list[dict[str, Any]]]) -> None:
-    for table, rows in children.items():
-        for row in rows:
-            # Column names come from the table's own SELECT *, never from user input.
-            columns = list(row)
-            conn.execute(sa.text(f"INSERT INTO {table} ({', '.join(columns)}) "
-                                 f"VALUES ({', '.join(':' + c for c in columns)})"), row)
-    attendance_totals.refresh(conn, attendance_totals.by_session(children["attendance"]))
-
-
 # Values in audit rows that identify a participant: erased, or (codes) replaced by the new code.
 _PERSONAL_TEXT = ("display_name", "notes", "job_title", "body", "description")
 _CODES = ("code", "participant_code")
@@ -140,66 +122,96 @@ def _redact_audit(conn: Connection, participant_id: int, old_code: str, new_code
                      {"e": entity_id, "b": values["before_json"], "a": values["after_json"], "id": row["id"]})
 
 
+class ReasonRefused(ValueError):
+    """The anonymisation's reason is empty or names the person; ``key`` is the message to show."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def check_reason(reason: str | None, code: str, display_name: str | None) -> str:
+    """The reason as it will be stored, or ReasonRefused / IdentityCodeFound.
+
+    A reason says why (retention ended, the person asked); it must not hold an identity code, the
+    person's name (or a part of it) or their code, or the audit row would undo the anonymisation."""
+    text = (reason or "").strip()
+    if not text:
+        raise ReasonRefused("privacy2.reason_missing")
+    refuse_hetu(text)
+    folded = text.casefold()
+    parts = [code, display_name or "", *(display_name or "").split()]
+    if any(len(part) >= 3 and part.casefold() in folded for part in parts) or code.casefold() in folded:
+        raise ReasonRefused("privacy2.reason_names_person")
+    return text
+
+
+def major_group(occupation_code: str | None) -> str | None:
+    """ISCO-08 / Ammattiluokitus: the first digit is the major group, all the indicators need."""
+    return occupation_code.strip()[:1] or None if occupation_code else None
+
+
 def anonymise(engine: Engine, actor: Scope, participant_id: int, reason: str) -> str:
     """Erase what identifies a participant and give them a random code; returns the new code.
 
-    Admins only, with a reason. Display name, notes, job title, timeline notes and the free text
-    of their adaptations are erased; dates, statuses, levels and attendance stay as they were.
-    The audit rows about them keep who did what and when, with those values erased and the old
-    code replaced by the new one (see _redact_audit).
+    Admins only, with a reason that does not name the person (check_reason). Removed: display
+    name, notes, job title, timeline notes, the free text and owner of their adaptations; the
+    occupation is coarsened to its major group. Kept: dates, statuses, levels, hours and
+    attendance, so every indicator stays the same. The audit rows about them keep who did what and
+    when, with those values erased and the old code replaced by the new one (see _redact_audit).
 
-    Why two transactions: DuckDB cannot change a UNIQUE column (the code) of a row that other
-    rows reference, even when they are deleted earlier in the same transaction. So the first
-    transaction erases the personal text and lifts the dependent rows out (keeping them in
-    memory); the second changes the code and puts the rows back unchanged. If the second fails,
-    the rows are put back under the old code, so nothing is lost.
+    One transaction: the participant keeps its id, which every dependent row references, so no row
+    is lifted out and put back. The code carries no index on participants (migration 010; its
+    uniqueness is held in participant_codes), so DuckDB changes it in place. A crash at any point
+    leaves the person either untouched or anonymised.
     """
     if actor.role != "admin":
         raise AccessDenied(actor.role)
     if not reason or not reason.strip():
-        raise ValueError("reason")
-    refuse_hetu(reason)  # before the first transaction: the audit row comes only in the second
+        raise ReasonRefused("privacy2.reason_missing")
+    new_code = "X-" + secrets.token_hex(5).upper()
 
-    found: dict[str, Any] = {}
-
-    def erase(conn: Connection) -> dict[str, list[dict[str, Any]]]:
+    def work(conn: Connection) -> str:
         person = _participant(conn, actor, participant_id)
         if person is None:
             raise LookupError(participant_id)
-        found["code"] = person["code"]
-        found["notes"] = [r["id"] for r in _rows(conn, "SELECT id FROM participant_notes WHERE participant_id = :p",
-                                                 {"p": participant_id})] if _has_table(conn, "participant_notes") else []
-        children = _children(conn, participant_id)
-        for row in children["adaptations"]:
-            row.update(description=ERASED, owner=None)
+        text = check_reason(reason, person["code"], person["display_name"])
+        notes = _has_table(conn, "participant_notes")
+        note_ids = [r["id"] for r in _rows(conn, "SELECT id FROM participant_notes WHERE participant_id = :p",
+                                           {"p": participant_id})] if notes else []
+        adaptation_ids = [r["id"] for r in _rows(conn, "SELECT id FROM adaptations WHERE participant_id = :p",
+                                                 {"p": participant_id})]
         now = utcnow()
-        conn.execute(sa.text("UPDATE participants SET display_name = NULL, notes = NULL, job_title = NULL, "
-                             "anonymised_at = :now, updated_at = :now WHERE id = :p"), {"now": now, "p": participant_id})
-        if _has_table(conn, "participant_notes"):
+        conn.execute(sa.text(
+            "UPDATE participants SET code = :code, display_name = NULL, notes = NULL, job_title = NULL, "
+            "occupation_code = :occupation, anonymised_at = :now, updated_at = :now, version = version + 1 "
+            "WHERE id = :p"),
+            {"code": new_code, "occupation": major_group(person["occupation_code"]), "now": now, "p": participant_id})
+        participants.claim_code(conn, participant_id, new_code)
+        if notes:
             conn.execute(sa.text("DELETE FROM participant_notes WHERE participant_id = :p"), {"p": participant_id})
-        for table in CHILD_TABLES:
-            conn.execute(sa.text(f"DELETE FROM {table} WHERE participant_id = :p"), {"p": participant_id})
-        attendance_totals.refresh(conn, attendance_totals.by_session(children["attendance"]))
-        return children
+        conn.execute(sa.text("UPDATE adaptations SET description = :erased, owner = NULL WHERE participant_id = :p"),
+                     {"erased": ERASED, "p": participant_id})
+        _redact_audit(conn, participant_id, person["code"], new_code, note_ids, adaptation_ids)
+        _redact_searches(conn, person["code"], person["display_name"])
+        audit.record(conn, actor, "anonymise", "participant", participant_id, after={"code": new_code}, reason=text)
+        return new_code
 
-    children = run_in_transaction(engine, erase)
-    new_code = "X-" + secrets.token_hex(5).upper()
+    return run_in_transaction(engine, work)
 
-    def recode(conn: Connection) -> None:
-        conn.execute(sa.text("UPDATE participants SET code = :code, version = version + 1 WHERE id = :p"),
-                     {"code": new_code, "p": participant_id})
-        _put_back(conn, children)
-        _redact_audit(conn, participant_id, found["code"], new_code, found["notes"],
-                      [row["id"] for row in children["adaptations"]])
-        audit.record(conn, actor, "anonymise", "participant", participant_id, after={"code": new_code},
-                     reason=reason.strip())
 
-    try:
-        run_in_transaction(engine, recode)
-    except Exception:
-        run_in_transaction(engine, lambda conn: _put_back(conn, children))
-        raise
-    return new_code
+def _redact_searches(conn: Connection, old_code: str, name: str | None) -> None:
+    """Reads of lists are logged with their filter (audit.record_view); a search typed for this
+    person (their code or name) is erased from those rows."""
+    needles = [n.casefold() for n in (old_code, name or "", *(name or "").split()) if len(n) >= 3 or n == old_code]
+    for row in _rows(conn, "SELECT id, after_json FROM audit_log WHERE action = 'read' AND after_json LIKE :s",
+                     {"s": '%"search"%'}):
+        data = json.loads(row["after_json"])
+        search = str(data.get("search") or "").casefold()
+        if search and any(n in search for n in needles):
+            data["search"] = ERASED
+            conn.execute(sa.text("UPDATE audit_log SET after_json = :a WHERE id = :id"),
+                         {"a": audit._json(data), "id": row["id"]})
 
 
 def _has_table(conn: Connection, name: str) -> bool:
