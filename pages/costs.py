@@ -7,7 +7,7 @@ import streamlit as st
 from pilot.domain import codes
 from pilot.domain.dates import today
 from pilot.records import companies, costs, outcomes
-from pilot.ui import core, widgets
+from pilot.ui import core, undo, widgets
 from pilot.ui import outcomes as view
 from pilot.ui.core import t
 
@@ -83,7 +83,9 @@ with st.expander(t("outcomes.costs.appropriation")):
 view.budget(core.read(lambda c: outcomes.budget_vs_actual(c, scope)), "budget")
 view.costs_by_month(core.read(lambda c: outcomes.costs_by_month(c, scope, today())), "costs_by_month")
 st.subheader(t("outcomes.costs.list", year=str(year)))
-view.table(core.read(lambda c: costs.list_costs(c, scope, year)),
+listed = core.read(lambda c: costs.list_costs(c, scope, year))
+view.table(listed,
            {"incurred_on": "outcomes.field.incurred_on", "ref": "outcomes.field.ref", "category": "outcomes.field.category",
             "amount_eur": "outcomes.field.amount_eur", "company_name": "field.company", "description": "field.description"},
            {"category": "cost_category"}, key="costs_table")
+undo.costs_editor(scope, listed, names)

@@ -4,7 +4,7 @@ import streamlit as st
 
 from pilot.domain.dates import today
 from pilot.records import companies, feedback, outcomes
-from pilot.ui import core, widgets
+from pilot.ui import core, undo, widgets
 from pilot.ui import outcomes as view
 from pilot.ui.core import t
 
@@ -63,3 +63,4 @@ if sent:
 earlier = core.read(lambda c: feedback.for_company(c, scope, company_id))
 widgets.table(earlier, {"given_on": "outcomes.col.given_on", "score": "outcomes.col.score",
                         "comment": "outcomes.employer.comment"}, key="employer_feedback")
+undo.feedback_editor(scope, company_id, earlier)

@@ -6,7 +6,7 @@ from pilot.domain.attendance import needs_reason
 from pilot.domain.dates import today
 from pilot.domain.work_checks import check_session
 from pilot.records import sessions
-from pilot.ui import core, widgets, work
+from pilot.ui import core, undo, widgets, work
 from pilot.ui.core import t
 
 scope = core.require_role("coach", "admin")
@@ -79,3 +79,4 @@ with edit_tab:
                 work.release(holder)
                 core.flash("common.saved")
                 st.rerun()
+        undo.session_remover(scope, current["id"], version, prefix)

@@ -7,7 +7,7 @@ from pilot.domain.dates import today
 from pilot.domain.validation import check_employment
 from pilot.domain.work_checks import check_assessment, check_note
 from pilot.records import adaptations, assessments, employment, participants, timeline
-from pilot.ui import core, participant_forms, session, widgets, work
+from pilot.ui import core, participant_forms, session, undo, widgets, work
 from pilot.ui.core import t
 
 scope = core.require_role("coach", "admin")
@@ -49,6 +49,7 @@ with tabs[1]:
                      lambda c, clean: assessments.record_assessment(c, scope, pid, clean), "work.assess.save")
     widgets.table(rows, {"assessed_on": "field.assessed_on", "skill": "field.skill", "level": "field.level",
                          "source": "field.source"}, codes={"skill": "skill", "source": "source"}, key="assess_table")
+    undo.assessments_editor(scope, pid, rows)
 
 with tabs[2]:
     history = core.read(lambda c: employment.history(c, pid))
@@ -60,6 +61,7 @@ with tabs[2]:
                   codes={"status": "employment_status"}, key="emp_table")
     work.record_form(f"form_emp_{pid}", work.employment_change_fields, check_employment, lambda c, clean: employment.record_change(c, scope, pid, clean),
                      "work.emp.save")
+    undo.employment_editor(scope, pid)
 
 with tabs[3]:
     widgets.table(core.read(lambda c: adaptations.list_adaptations(c, scope, participant_id=pid)),

@@ -48,6 +48,8 @@ PAGES: tuple[PageSpec, ...] = (
              "nav.section.admin", "admin-privacy"),
     PageSpec("pages/admin_backup.py", "nav.backup", ":material/backup:", ("admin",),
              "nav.section.admin", "admin-backup"),
+    PageSpec("pages/admin_removed.py", "nav.admin_removed", ":material/restore_from_trash:", ("admin",),
+             "nav.section.admin", "admin-removed"),
 )
 
 

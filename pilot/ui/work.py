@@ -65,10 +65,13 @@ def record_form(base: str, fields: Callable[[str, list[Problem]], dict[str, Any]
         add = st.form_submit_button(t(submit), type="primary" if primary else "secondary")
     if add:
         clean, st.session_state[f"{prefix}_problems"] = check(values)
-        if not st.session_state[f"{prefix}_problems"] and core.write(lambda c: save(c, clean) or True):
+        if st.session_state[f"{prefix}_problems"]:
+            st.rerun()
+        if core.write(lambda c: save(c, clean) or True):
             reset_form(base)
             core.flash("common.saved")
-        st.rerun()
+            st.rerun()
+        # Not saved: core.write's sentence (a conflict, say) stays on screen until the next action.
 
 
 def note_fields(prefix: str, problems: list[Problem]) -> dict[str, Any]:
