@@ -1,8 +1,9 @@
 """Services dashboard: the outcome indicators as of a date, for filters, with charts of what lies
-behind them. Services see the small-number rule; coaches and admins exact figures."""
+behind them. Services see the small-number rule; coaches and admins exact figures. Everything
+shown comes from pilot.dashboard.services_page, as ``python -m pilot dashboard`` prints it."""
 import streamlit as st
 
-from pilot.records import outcomes
+from pilot import dashboard
 from pilot.ui import core
 from pilot.ui import outcomes as view
 from pilot.ui.core import t
@@ -15,29 +16,32 @@ if not scope.whole_pilot and filters.company_id is None:
     st.info(t("outcomes.pick_company"))
     st.stop()
 
-exact = core.read(lambda c: outcomes.exact_figures(c, scope, as_of, filters))
-view.tiles(core.read(lambda c: outcomes.tiles(c, scope, as_of, filters)))
+page = core.read(lambda c: dashboard.services_page(c, scope, as_of, filters))  # under the reader's rule
+if page.narrowed:  # D4: a group of 1-4 people, or 1-4 outside it, is not shown at all
+    st.info(t("disclosure.narrowed"))
+    st.stop()
+view.tiles(page.tiles)
 if filters.by_participant:
     st.caption(t("outcomes.company_level_note"))
 
+charts, empty = page.charts, page.all_hidden
 tabs = st.tabs([t("outcomes.tab.activity"), t("outcomes.tab.employment"), t("outcomes.tab.language"),
                 t("outcomes.tab.work"), t("outcomes.tab.costs")], key="dashboard_tabs")
 with tabs[0]:
-    view.activity(core.read(lambda c: outcomes.activity_by_month(c, scope, as_of, filters, exact)), "activity")
-    view.hours(core.read(lambda c: outcomes.hours_by_kind(c, scope, as_of, filters)), "hours_by_kind")
-    view.attendance(core.read(lambda c: outcomes.attendance_by_month(c, scope, as_of, filters, exact)), "attendance")
+    view.activity(charts["activity"], "activity", "activity" in empty)
+    view.hours(charts["hours_by_kind"], "hours_by_kind")
+    view.attendance(charts["attendance"], "attendance")
 with tabs[1]:
-    view.employment(core.read(lambda c: outcomes.employment_status(c, scope, as_of, filters, exact)), "employment")
+    view.employment(charts["employment"], "employment", "employment" in empty)
 with tabs[2]:
-    view.language(core.read(lambda c: outcomes.language_gains(c, scope, as_of, filters, exact)), "language_gain")
+    view.language(charts["language_gain"], "language_gain", "language_gain" in empty)
 with tabs[3]:
-    by_cell = core.read(lambda c: outcomes.adaptations_by_type_stage(c, scope, as_of, filters, exact))
-    if outcomes.any_masked(by_cell):
-        view.adaptation_totals(core.read(lambda c: outcomes.adaptation_totals(c, scope, as_of, filters, exact)),
-                               "adaptations")
-    view.adaptations(by_cell, "adaptations")
-    view.feedback(core.read(lambda c: outcomes.feedback_latest(c, scope, as_of, filters)), "feedback")
+    if page.masked("adaptations"):
+        view.adaptation_totals({"stage": charts["adaptation_stages"], "type": charts["adaptation_types"]},
+                               "adaptations", empty)
+    view.adaptations(charts["adaptations"], "adaptations", "adaptations" in empty)
+    view.feedback(charts["feedback"], "feedback")
 with tabs[4]:
-    view.costs_by_month(core.read(lambda c: outcomes.costs_by_month(c, scope, as_of, filters)), "costs")
-    if scope.whole_pilot:
-        view.budget(core.read(lambda c: outcomes.budget_vs_actual(c, scope, as_of)), "budget")
+    view.costs_by_month(charts["costs"], "costs")
+    if "budget" in charts:
+        view.budget(charts["budget"], "budget")

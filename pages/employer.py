@@ -2,8 +2,9 @@
 them, the progress of participants who agreed to share it, and feedback to the pilot."""
 import streamlit as st
 
+from pilot import dashboard
 from pilot.domain.dates import today
-from pilot.records import companies, feedback, outcomes
+from pilot.records import companies, feedback
 from pilot.ui import core, undo, widgets
 from pilot.ui import outcomes as view
 from pilot.ui.core import t
@@ -18,27 +19,27 @@ if not names:
 company_id = st.selectbox(t("field.company"), list(names), key="employer_company",
                           format_func=core.mapper(names), disabled=len(names) == 1)
 as_of = today()
-only = outcomes.Filters(company_id=company_id)
+page = core.read(lambda c: dashboard.employer_page(c, scope, company_id, as_of))  # under the employer's rule
 
-view.tiles(core.read(lambda c: outcomes.tiles(c, scope, as_of, only)), view.EMPLOYER_TILES, language=False)
+view.tiles(page.tiles, view.EMPLOYER_TILES, language=False)
 
 st.header(t("outcomes.employer.sessions"))
-view.activity(core.read(lambda c: outcomes.activity_by_month(c, scope, as_of, only)), "employer_activity")
-view.hours(core.read(lambda c: outcomes.hours_by_kind(c, scope, as_of, only)), "employer_hours")
+view.activity(page.charts["activity"], "employer_activity", "activity" in page.all_hidden)
+view.hours(page.charts["hours_by_kind"], "employer_hours")
 with st.expander(t("outcomes.employer.recent_sessions")):
-    view.table(core.read(lambda c: outcomes.company_sessions(c, scope, company_id, as_of)),
+    view.table(page.tables["sessions"],
                {"held_on": "outcomes.col.held_on", "kind": "field.kind", "mode": "field.mode",
                 "minutes": "field.minutes"}, {"kind": "kind", "mode": "mode"}, key="employer_sessions")
 
 st.header(t("outcomes.employer.adaptations"))
-view.table(core.read(lambda c: outcomes.company_adaptations(c, scope, company_id, as_of)),
+view.table(page.tables["adaptations"],
            {"stage": "field.stage", "type": "outcomes.field.type", "description": "field.description",
             "owner": "field.owner", "proposed_on": "field.proposed_on", "effect": "field.effect"},
            {"stage": "stage", "type": "adaptation_type"}, key="employer_adaptations")
 
 st.header(t("outcomes.employer.progress"))
 st.caption(t("outcomes.employer.progress_note"))
-view.table(core.read(lambda c: outcomes.shared_progress(c, scope, company_id, as_of)),
+view.table(page.tables["progress"],
            {"code": "field.code", "job_title": "field.job_title", "enrolled_on": "field.enrolled_on",
             "exited_on": "field.exited_on", "status": "field.status", "speaking": "code.skill.speaking",
             "listening": "code.skill.listening", "reading": "code.skill.reading", "writing": "code.skill.writing"},

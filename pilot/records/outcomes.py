@@ -25,7 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from pilot import indicators
+from pilot import disclosure, indicators
 from pilot.access import AccessDenied, Scope, require_company
 from pilot.config import settings
 from pilot.domain import codes
@@ -206,7 +206,7 @@ def tiles(conn: Connection, scope: Scope, as_of: date, filters: Filters = NO_FIL
 
 def any_masked(rows: list[dict[str, Any]]) -> bool:
     """Whether the small-number rule hid anything (the page then says so under the chart)."""
-    return any(v == SMALL_TEXT for row in rows for v in row.values())
+    return any(disclosure.is_hidden(v) for row in rows for v in row.values())
 
 
 # ---- the chart data ---------------------------------------------------------------------------

@@ -14,33 +14,17 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from pilot import charts, i18n, indicators
+from pilot import charts, dashboard, disclosure, i18n, indicators
 from pilot.access import Scope
 from pilot.domain import codes
 from pilot.domain.dates import today
 from pilot.records import companies
 from pilot.records import outcomes as data
-from pilot.ui import widgets
+from pilot.ui import safe, widgets
 from pilot.ui.core import label, lang, mapper, read, t
 
-TILE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("outcomes.group.participants", ("participants_enrolled", "participants_active", "participants_exited",
-                                     "companies_active")),
-    ("outcomes.group.activity", ("coaching_hours", "participant_hours", "attendance_rate")),
-    ("outcomes.group.exit", ("employed_at_exit", "employed_at_exit_rate", "exit_status_unknown",
-                             "subsidised_at_exit")),
-    ("outcomes.group.followup", ("followup_6m_due", "employed_6m_after_exit", "employed_6m_after_exit_rate",
-                                 "improved_6m", "improved_6m_rate")),
-    ("outcomes.group.work", ("participants_with_adaptation_in_use", "adaptation_mean_effect",
-                             "employer_satisfaction_mean")),
-    ("outcomes.group.costs", ("cost_total_eur", "cost_per_participant_eur", "cost_per_employed_at_exit_eur")),
-)
-# The employer's page: what the workplace can act on (no costs: those are the city's).
-EMPLOYER_TILES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("outcomes.group.participants", ("participants_active", "participants_exited")),
-    ("outcomes.group.activity", ("coaching_hours", "participant_hours", "attendance_rate")),
-    ("outcomes.group.work", ("participants_with_adaptation_in_use", "adaptation_mean_effect")),
-)
+TILE_GROUPS = dashboard.TILE_GROUPS  # one definition: pilot.dashboard (the CLI's JSON shows the same)
+EMPLOYER_TILES = dashboard.EMPLOYER_TILES
 
 
 # ---- filters ----------------------------------------------------------------------------------
@@ -132,8 +116,10 @@ def tiles(result: Mapping[str, Any], groups: tuple[tuple[str, tuple[str, ...]], 
     shown = [result[k] for _, keys in groups for k in keys]
     if language:
         shown += [v for entry in result["language"].values() for v in entry.values()]
-    if any(v == data.SMALL_TEXT for v in shown) or any(v is None for v in shown):
+    if any(disclosure.is_hidden(v) for v in shown) or any(v is None for v in shown):
         st.caption(t("outcomes.small_note"))
+    if any(v == disclosure.HIDDEN_TEXT for v in shown):
+        st.caption(t("disclosure.hidden_note"))
 
 
 # ---- chart blocks -----------------------------------------------------------------------------
@@ -163,12 +149,19 @@ def _table_frame(rows: list[dict[str, Any]], columns: Mapping[str, str],
     return _arrow_safe(frame.rename(columns={c: t(k) for c, k in columns.items()}))
 
 
-def block(fig: go.Figure, table: pd.DataFrame, key: str, masked: bool = False, note: str | None = None) -> None:
-    """The chart, what was held back, the table view and the CSV of the same numbers."""
+def block(fig: go.Figure, table: pd.DataFrame, key: str, masked: bool = False, note: str | None = None,
+          empty: bool = False) -> None:
+    """The chart (or, when the rule hid every cell, a sentence saying so), what was held back,
+    the table view and the CSV of the same numbers."""
     table = _arrow_safe(table)
-    st.plotly_chart(fig, key=f"chart_{key}")
+    if empty:
+        st.info(t("disclosure.all_hidden"))
+    else:
+        st.plotly_chart(fig, key=f"chart_{key}")
     if masked:
         st.caption(t("outcomes.masked_note"))
+        if any(disclosure.is_hidden(v) and v == disclosure.HIDDEN_TEXT for v in table.to_numpy().ravel()):
+            st.caption(t("disclosure.hidden_note"))
     if note:
         st.caption(note)
     with st.expander(t("outcomes.table_view")):
@@ -184,7 +177,7 @@ def _titles(title_key: str, x_key: str, y_key: str) -> dict[str, str]:
     return {"title": t(title_key), "x": t(x_key), "y": t(y_key)}
 
 
-def activity(rows: list[dict[str, Any]], key: str) -> None:
+def activity(rows: list[dict[str, Any]], key: str, empty: bool = False) -> None:
     frame = pd.DataFrame(rows, columns=["month", "enrolled", "exited", "active", "sessions", "coaching_hours"])
     fig = charts.outcome_lines(frame, "month", {"active": t("outcomes.col.active"), "sessions": t("outcomes.col.sessions")},
                                _titles("outcomes.chart.activity", "outcomes.col.month", "outcomes.axis.count"),
@@ -192,7 +185,7 @@ def activity(rows: list[dict[str, Any]], key: str) -> None:
     table = _table_frame(rows, {"month": "outcomes.col.month", "enrolled": "outcomes.col.enrolled",
                                 "exited": "outcomes.col.exited", "active": "outcomes.col.active",
                                 "sessions": "outcomes.col.sessions", "coaching_hours": "outcomes.col.coaching_hours"})
-    block(fig, table, key, data.any_masked(rows))
+    block(fig, table, key, data.any_masked(rows), empty=empty)
 
 
 def hours(rows: list[dict[str, Any]], key: str) -> None:
@@ -219,7 +212,7 @@ def attendance(rows: list[dict[str, Any]], key: str) -> None:
     block(fig, table, key, data.any_masked(rows) or any(r["rate"] is None for r in rows))
 
 
-def employment(rows: list[dict[str, Any]], key: str) -> None:
+def employment(rows: list[dict[str, Any]], key: str, empty: bool = False) -> None:
     wide = pd.DataFrame([{"status": s, **{r["point"]: r["n"] for r in rows if r["status"] == s}}
                          for s in data.EXIT_STATUSES], columns=["status", "exit", "after_6m"])
     wide["status"] = wide["status"].map(_status_label)
@@ -228,14 +221,14 @@ def employment(rows: list[dict[str, Any]], key: str) -> None:
                               _titles("outcomes.chart.employment", "field.status", "outcomes.axis.people"))
     table = wide.rename(columns={"status": t("field.status"), "exit": t("outcomes.point.exit"),
                                  "after_6m": t("outcomes.point.after_6m")})
-    block(fig, table, key, data.any_masked(rows), note=t("outcomes.employment_note"))
+    block(fig, table, key, data.any_masked(rows), note=t("outcomes.employment_note"), empty=empty)
 
 
 def _status_label(code: str) -> str:
     return t("outcomes.status.unknown") if code == data.UNKNOWN else label("employment_status", code)
 
 
-def language(rows: list[dict[str, Any]], key: str) -> None:
+def language(rows: list[dict[str, Any]], key: str, empty: bool = False) -> None:
     gains = sorted({r["gain"] for r in rows})
     wide = pd.DataFrame([{"gain": g, **{r["skill"]: r["n"] for r in rows if r["gain"] == g}} for g in gains],
                         columns=["gain", *codes.SKILLS])
@@ -243,10 +236,10 @@ def language(rows: list[dict[str, Any]], key: str) -> None:
                               _titles("outcomes.chart.language", "outcomes.col.gain", "outcomes.axis.people"))
     fig.update_xaxes(type="category")
     table = wide.rename(columns={"gain": t("outcomes.col.gain"), **{s: label("skill", s) for s in codes.SKILLS}})
-    block(fig, table.fillna(0), key, data.any_masked(rows), note=t("outcomes.language_note"))
+    block(fig, table.fillna(0), key, data.any_masked(rows), note=t("outcomes.language_note"), empty=empty)
 
 
-def adaptation_totals(totals: Mapping[str, list[dict[str, Any]]], key: str) -> None:
+def adaptation_totals(totals: Mapping[str, list[dict[str, Any]]], key: str, empty: set[str] = frozenset()) -> None:
     """By stage and by type apart (shown when the small-number rule hides type x stage cells)."""
     for name, code_list, title in (("stage", "stage", "outcomes.chart.adaptation_stages"),
                                    ("type", "adaptation_type", "outcomes.chart.adaptation_types")):
@@ -257,10 +250,10 @@ def adaptation_totals(totals: Mapping[str, list[dict[str, Any]]], key: str) -> N
                                           "outcomes.axis.adaptations"), horizontal=True)
         table = frame.rename(columns={"code": t("outcomes.field.type" if name == "type" else "field.stage"),
                                       "n": t("outcomes.axis.adaptations")})
-        block(fig, table, f"{key}_{name}", data.any_masked(totals[name]))
+        block(fig, table, f"{key}_{name}", data.any_masked(totals[name]), empty=f"adaptation_{name}s" in empty)
 
 
-def adaptations(rows: list[dict[str, Any]], key: str) -> None:
+def adaptations(rows: list[dict[str, Any]], key: str, empty: bool = False) -> None:
     types = [c for c in codes.ADAPTATION_TYPES if any(r["type"] == c for r in rows)]
     wide = pd.DataFrame([{"type": label("adaptation_type", c), **{r["stage"]: r["n"] for r in rows if r["type"] == c}}
                          for c in types], columns=["type", *codes.ADAPTATION_STAGES])
@@ -269,7 +262,7 @@ def adaptations(rows: list[dict[str, Any]], key: str) -> None:
                               stacked=True, horizontal=True)
     table = wide.fillna(0).rename(columns={"type": t("outcomes.field.type"),
                                            **{s: label("stage", s) for s in codes.ADAPTATION_STAGES}})
-    block(fig, table, key, data.any_masked(rows))
+    block(fig, table, key, data.any_masked(rows), empty=empty)
 
 
 def feedback(rows: list[dict[str, Any]], key: str) -> None:
