@@ -217,3 +217,24 @@ def test_kill_9_at_random_points_never_loses_records(pilot) -> None:
                     assert row.held == row.code
         finally:
             engine.dispose()
+
+
+def test_every_write_path_holds_the_code(pilot) -> None:
+    """Demo (bulk), the workbook import's insert and enrolment all hold codes in participant_codes,
+    so a second participant can never take a code another one has."""
+    from pilot.records import workbook_io
+    with pilot.connect() as conn:
+        missing = conn.execute(sa.text("SELECT COUNT(*) FROM participants p WHERE NOT EXISTS "
+                                       "(SELECT 1 FROM participant_codes pc WHERE pc.participant_id = p.id "
+                                       "AND pc.code = p.code)")).scalar_one()
+        cid = conn.execute(sa.text("SELECT MIN(id) FROM companies")).scalar_one()
+    assert missing == 0
+    row = {"code": "IMP-1", "company_id": cid, "enrolled_on": date(2025, 1, 1), "first_language": "ar",
+           "share_with_employer": False}
+    with db.transaction(pilot) as conn:
+        workbook_io.insert_rows(conn, "participants", [row])
+    with pytest.raises(Exception):
+        with db.transaction(pilot) as conn:
+            participants.enrol(conn, ADMIN, {**row, "code": "IMP-1"}, cid, None, {"status": "work_trial"})
+    with pilot.connect() as conn:
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM participants WHERE code = 'IMP-1'")).scalar_one() == 1

@@ -184,6 +184,9 @@ def insert_rows(conn: Connection, table: str, rows: Sequence[dict[str, Any]]) ->
     columns = list(COLUMN_TYPES[table])
     select, params = _arrays(table, columns, rows)
     conn.execute(sa.text(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {select}"), params)
+    if table == "participants":
+        from pilot.records import participants  # codes are held in participant_codes (migration 010)
+        participants.claim_new_codes(conn)
     return len(rows)
 
 
