@@ -6,6 +6,7 @@ from pilot.domain.work_checks import check_adaptation, check_move, next_stages
 from pilot.records import adaptations, participants
 from pilot.ui import core, widgets, work
 from pilot.ui.core import t
+from pilot.ui.safe import md
 
 scope = core.require_role("coach", "admin")
 st.title(t("work.adapt.title"))
@@ -18,7 +19,7 @@ for stage, column in zip(board, st.columns(len(board))):
         st.subheader(f"{core.label('stage', stage)} ({len(board[stage])})")
         for row in board[stage]:
             with st.container(border=True):
-                st.markdown(f"**{core.label('adaptation_type', row['type'])}** · {row['participant_code'] or t('work.adapt.workplace')}")
+                st.markdown(f"**{core.label('adaptation_type', row['type'])}** · {md(row['participant_code']) or t('work.adapt.workplace')}")
                 st.caption(work.adaptation_caption(row))
 
 open_rows = [r for s in ("proposed", "agreed", "in_use") for r in board[s]]

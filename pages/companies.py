@@ -5,6 +5,7 @@ import streamlit as st
 from pilot.records import companies, participants
 from pilot.ui import company_forms, core, widgets
 from pilot.ui.core import t
+from pilot.ui.safe import md
 
 scope = core.require_role("coach", "admin")
 st.title(t("companies.title"))
@@ -26,7 +27,7 @@ with st.expander(t("companies.add"), expanded=not rows):
 company_id = st.session_state.get("company_open")
 company = core.read(lambda c: companies.get_company(c, scope, company_id)) if company_id else None
 if company:
-    st.header(f"{company['name']} ({company['business_id']})")
+    st.header(md(f"{company['name']} ({company['business_id']})"))
     people = core.read(lambda c: participants.list_participants(c, scope, company_id=company["id"]))
     st.subheader(t("nav.participants"))
     widgets.table(people, {"code": "field.code", "display_name": "field.display_name",

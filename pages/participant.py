@@ -9,6 +9,7 @@ from pilot.domain.work_checks import check_assessment, check_note
 from pilot.records import adaptations, assessments, employment, participants, timeline
 from pilot.ui import core, participant_forms, session, undo, widgets, work
 from pilot.ui.core import t
+from pilot.ui.safe import md
 
 scope = core.require_role("coach", "admin")
 st.title(t("work.participant.title"))
@@ -25,7 +26,7 @@ if not person:
     st.stop()
 pid = person["id"]
 session.record_read(scope, "participant", pid)  # every look at personal data is on record
-st.caption(f"{person['company_name']} · {t('field.enrolled_on')} {i18n.format_date(person['enrolled_on'])}")
+st.caption(f"{md(person['company_name'])} · {t('field.enrolled_on')} {i18n.format_date(person['enrolled_on'])}")
 tabs = st.tabs([t("work.tab.timeline"), t("work.tab.language"), t("work.tab.employment"),
                 t("work.tab.adaptations"), t("work.tab.details")], key="participant_tabs")
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -27,6 +26,7 @@ from sqlalchemy.engine import Connection, Engine
 from pilot import db
 from pilot.access import SYSTEM, Scope
 from pilot.domain import codes, identifiers
+from pilot.domain.formulas import neutralise  # noqa: F401  (one rule for every export and download)
 from pilot.domain.validation import Checker, participant_fields
 from pilot.i18n import label_lookup, t
 from pilot.records import attendance_totals, audit
@@ -63,7 +63,6 @@ _ENTITY = {"companies": "company", "participants": "participant", "sessions": "s
 # (migration 006 took held_on out of the sessions index, so a session's date stays editable).
 _LOCKED_WHEN_REFERENCED = {"participants": ("business_id", "coach"),
                            "sessions": ("business_id", "coach")}
-_FORMULA_START = re.compile(r"^'*[=+\-@]")
 
 
 @dataclass(frozen=True)
@@ -500,13 +499,6 @@ def import_workbook(engine: Engine, path: Path | str, actor: Scope, dry_run: boo
 
 
 # ---------------------------------------------------------------- export
-
-def neutralise(value: Any) -> Any:
-    """A text that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and _FORMULA_START.match(value):
-        return "'" + value
-    return value
-
 
 def _export_value(column: str, value: Any, fmt: str) -> Any:
     if value is None:

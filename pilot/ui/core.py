@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from pilot import db, i18n
 from pilot.access import Scope
 from pilot.domain.identifiers import IdentityCodeFound
+from pilot.ui.safe import md_params
 
 T = TypeVar("T")
 
@@ -37,7 +38,10 @@ def lang() -> str:
 
 
 def t(key: str, **params: Any) -> str:
-    return i18n.t(key, lang(), **params)
+    """A message in the user's language. Its parameters are values (a name, a code, a count),
+    never markup: texts among them are escaped for Markdown (pilot/ui/safe.py), since messages
+    land in captions, alerts, labels and flash messages that Streamlit renders as Markdown."""
+    return i18n.t(key, lang(), **md_params(params))
 
 
 def label(code_list: str, code: str | None) -> str:

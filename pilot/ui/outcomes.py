@@ -168,9 +168,9 @@ def block(fig: go.Figure, table: pd.DataFrame, key: str, masked: bool = False, n
         if table.empty:
             st.info(t("common.empty"))
         else:
-            st.dataframe(table, hide_index=True, width="stretch", key=f"table_{key}")
-    st.download_button(t("outcomes.download_csv"), table.to_csv(index=False).encode("utf-8-sig"),
-                       file_name=f"{key}.csv", mime="text/csv", key=f"csv_{key}", icon=":material/download:")
+            safe.dataframe(table, hide_index=True, width="stretch", key=f"table_{key}")
+    safe.download_csv(t("outcomes.download_csv"), table, file_name=f"{key}.csv", key=f"csv_{key}",
+                      icon=":material/download:")
 
 
 def _titles(title_key: str, x_key: str, y_key: str) -> dict[str, str]:
@@ -309,4 +309,4 @@ def table(rows: list[dict[str, Any]], columns: Mapping[str, str], code_lists: Ma
     if not rows:
         st.info(t("common.empty"))
         return
-    st.dataframe(_table_frame(rows, columns, code_lists), hide_index=True, width="stretch", key=key)
+    safe.dataframe(_table_frame(rows, columns, code_lists), hide_index=True, width="stretch", key=key)

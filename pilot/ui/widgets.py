@@ -10,6 +10,7 @@ import streamlit as st
 from pilot import i18n
 from pilot.domain.dates import today
 from pilot.domain.validation import Problem  # re-exported for pages
+from pilot.ui import safe
 from pilot.ui.core import label, lang, t
 from pilot.ui.core import labeller as core_labeller
 
@@ -67,9 +68,9 @@ def table(rows: list[dict[str, Any]], columns: dict[str, str], codes: dict[str, 
     frame = frame.astype(object).where(frame.notna(), "")  # empty cells, not "None"
     frame = frame.rename(columns={c: t(k) for c, k in columns.items()})
     if selectable:
-        return st.dataframe(frame, hide_index=True, width="stretch", key=key,
-                            on_select="rerun", selection_mode="single-row")
-    st.dataframe(frame, hide_index=True, width="stretch", key=key)
+        return safe.dataframe(frame, hide_index=True, width="stretch", key=key,
+                              on_select="rerun", selection_mode="single-row")
+    safe.dataframe(frame, hide_index=True, width="stretch", key=key)
     return None
 
 

@@ -17,6 +17,7 @@ from pilot.domain.validation import Problem
 from pilot.domain.work_trial import Warning as TrialWarning
 from pilot.ui import core, widgets
 from pilot.ui.core import labeller, lang, mapper, t
+from pilot.ui.safe import md
 
 NOT_BOOKED = "not_booked"
 # Page files linked between the working-day screens (as listed in pilot/ui/nav.py).
@@ -112,7 +113,7 @@ def attendance_picker(prefix: str, people: list[dict[str, Any]], current: dict[i
     out = {}
     for person in people:
         value = current.get(person["id"], default)
-        choice = st.radio(person_name(person), options, index=options.index(value), horizontal=True,
+        choice = st.radio(md(person_name(person)), options, index=options.index(value), horizontal=True,
                           key=f"{prefix}_att_{person['id']}", format_func=mapper(names))
         if choice != NOT_BOOKED:
             out[person["id"]] = choice
@@ -189,9 +190,9 @@ def adaptation_caption(row: dict[str, Any]) -> str:
     steps = [(s, row.get(c)) for s, c in (("proposed", "proposed_on"), ("agreed", "agreed_on"),
                                           ("in_use", "in_use_on"), ("evaluated", "evaluated_on"),
                                           ("dropped", "dropped_on")) if row.get(c)]
-    parts = [row["description"]]
+    parts = [md(row["description"])]
     if row.get("owner"):
-        parts.append(f"{t('field.owner')}: {row['owner']}")
+        parts.append(f"{t('field.owner')}: {md(row['owner'])}")
     parts += [f"{i18n.label('stage', s, lang())} {i18n.format_date(d)}" for s, d in steps]
     if row.get("effect"):
         parts.append(f"{t('field.effect')}: {row['effect']}/5")
