@@ -166,3 +166,22 @@ def test_two_coaches_adding_the_same_first_assessment_at_once(world):
     assert isinstance(results[1], WriteConflict), outcome
     with engine.connect() as conn:
         assert len(assessments.for_participant(conn, COACH, pid)) == 1
+
+
+@pytest.mark.parametrize("table, column, value", [("costs", "amount_eur", Decimal("5.00")),
+                                                  ("assessments", "level", "C2"),
+                                                  ("feedback", "score", 1)])
+def test_the_workbook_imports_changes_move_the_version_on(world, table, column, value):
+    """The import updates rows in bulk (pilot/records/workbook_io.py): an edit form opened before it
+    must conflict rather than put the old values back."""
+    from pilot.records import workbook_io
+    engine, cid, pid = world
+    make = {"costs": _cost, "feedback": _feedback,
+            "assessments": lambda c, cid, pid: assessments.record_assessment(c, COACH, pid, ASSESS)}[table]
+    row_id = db.run_in_transaction(engine, lambda c: make(c, cid, pid))
+    db.run_in_transaction(engine, lambda c: workbook_io.update_rows(c, table, [column], [{"id": row_id, column: value}]))
+    edit = {"costs": lambda c: costs.edit_cost(c, ADMIN, row_id, 1, {"description": "old form"}),
+            "feedback": lambda c: feedback.edit_feedback(c, ADMIN, row_id, 1, {"comment": "old form"}),
+            "assessments": lambda c: assessments.edit_assessment(c, COACH, row_id, 1, {"level": "A1.1"})}[table]
+    with pytest.raises(WriteConflict):
+        db.run_in_transaction(engine, edit)

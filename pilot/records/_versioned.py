@@ -19,6 +19,9 @@ from pilot.db import WriteConflict, utcnow
 _TABLES = {"companies", "participants", "sessions", "adaptations", "users", "assessments", "employment",
            "feedback", "costs"}
 _UNSTAMPED = {"users"}  # tables without updated_at
+# The versioned tables with updated_at: any other writer of their rows (the workbook import) moves
+# the version on too, so a form still holding the old one conflicts instead of overwriting.
+STAMPED = frozenset(_TABLES - _UNSTAMPED)
 
 
 class DuplicateRecord(Exception):

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 from pilot.access import Scope
 from pilot.db import utcnow
 from pilot.records._scope import bound, company_condition, participant_condition
+from pilot.records._versioned import STAMPED
 from pilot.records.audit import _json
 
 # The SELECT of each sheet: the sheet's columns by natural key, plus ids the import needs.
@@ -95,7 +96,7 @@ COLUMN_TYPES: dict[str, dict[str, str]] = {
     "costs": {"ref": _V, "incurred_on": _D, "category": _V, "amount_eur": "DECIMAL(12, 2)",
               "description": _V, "company_id": _B},
 }
-_VERSIONED = {"companies", "participants", "sessions", "adaptations"}
+_VERSIONED = STAMPED  # every versioned table (pilot/records/_versioned.py)
 
 
 # The one-column key an import narrows each sheet's stored rows by (attendance: its session).
