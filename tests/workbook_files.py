@@ -92,7 +92,9 @@ def xlsx_bytes(data: dict[str, list[dict[str, Any]]]) -> bytes:
             ws.append([row.get(c) for c in columns])
     out = io.BytesIO()
     book.save(out)
-    return out.getvalue()
+    parts = members(out.getvalue())
+    parts.pop("docProps/core.xml", None)  # it holds the time of saving: the bytes must not change per run
+    return rezip(parts)
 
 
 def members(data: bytes) -> dict[str, bytes]:
@@ -104,7 +106,7 @@ def rezip(parts: dict[str, bytes], compression: int = zipfile.ZIP_DEFLATED) -> b
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression) as archive:
         for name, body in parts.items():
-            archive.writestr(name, body)
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0)), body, compression)
     return out.getvalue()
 
 
