@@ -10,7 +10,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from streamlit.runtime.pages_manager import PagesManager
 
-from pilot import web
+from pilot import busy, db, web
 from pilot.ui.errors import show_unexpected
 
 # A pages/ folder next to the entry script switches a fresh server into Streamlit's old multipage
@@ -45,6 +45,9 @@ def _sso_email(request: Request) -> str | None:
 # The guard comes first: the Host allow-list, the security headers and the session-only paths
 # hold for every route, Streamlit's own included (user middleware wraps Streamlit's).
 # An unexpected error on a page is logged and shown as one translated sentence, never a traceback.
+# The database is taken when the app starts (a command line started later is refused, not the app's
+# first request); while another process holds it, routes answer 503 with one sentence (pilot/busy.py).
 app = st.App("streamlit_app.py", routes=web.routes(),
              middleware=[Middleware(web.SignInGuard, sso_email=_sso_email), Middleware(web.NoStoreHTML)],
-             on_script_error=show_unexpected)
+             on_script_error=show_unexpected, lifespan=busy.take_database,
+             exception_handlers={db.DatabaseBusy: busy.busy_answer})

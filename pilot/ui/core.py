@@ -22,9 +22,16 @@ def _engine(url: str) -> Engine:
 
 
 def engine() -> Engine:
-    """The shared engine (pooled: each session's thread gets its own connection)."""
+    """The shared engine (pooled: each session's thread gets its own connection).
+
+    While another process holds the DuckDB file, the page says so in one sentence and stops."""
     from pilot.config import settings
-    return _engine(settings().db)
+    try:
+        return _engine(settings().db)
+    except db.DatabaseBusy:
+        st.error(t("error.busy"))
+        st.stop()
+        raise  # st.stop() raises; this line is for type checkers
 
 
 def lang() -> str:
