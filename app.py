@@ -7,7 +7,7 @@ pilot/web.py's SignInGuard checks the Host, adds the security headers and keeps 
 """
 import streamlit as st
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import HTTPConnection
 from streamlit.runtime.pages_manager import PagesManager
 
 from pilot import busy, db, web
@@ -21,7 +21,7 @@ PagesManager.uses_pages_directory = False
 
 
 
-def _sso_email(request: Request) -> str | None:
+def _sso_email(request: HTTPConnection) -> str | None:
     """The email of a browser signed in with single sign-on (st.login), read from Streamlit's
     signed user cookie, so the guard of pilot/web.py lets such a browser reach the app too.
     Streamlit 1.67 has no public call for this; its websocket handler reads the cookie the same way."""

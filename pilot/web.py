@@ -13,7 +13,7 @@ from collections.abc import Callable
 from urllib.parse import urlencode, urlsplit
 
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -373,7 +373,7 @@ class SignInGuard:
     the email of a browser signed in with single sign-on, or None.
     """
 
-    def __init__(self, app: ASGIApp, sso_email: Callable[[Request], str | None] | None = None) -> None:
+    def __init__(self, app: ASGIApp, sso_email: Callable[[HTTPConnection], str | None] | None = None) -> None:
         self.app = app
         self.sso_email = sso_email
 
@@ -381,7 +381,7 @@ class SignInGuard:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        request = Request(scope)
+        request = HTTPConnection(scope)  # a websocket too (Request is for http only)
         lang = _lang(request.query_params.get("lang"))
         if not host_allowed(request.headers.get("host"), settings().allowed_hosts):
             if scope["type"] == "websocket":
@@ -395,7 +395,7 @@ class SignInGuard:
                 if not await run_in_threadpool(self._signed_in, request):
                     await self._plain(401, i18n.t("signin.need_session", lang))(scope, receive, send)
                     return
-            elif request.method in ("GET", "HEAD") and self._is_page(path):
+            elif scope.get("method") in ("GET", "HEAD") and self._is_page(path):
                 if not await run_in_threadpool(self._signed_in, request):
                     query = f"?{scope['query_string'].decode('latin-1')}" if scope.get("query_string") else ""
                     target = "/account/login?" + urlencode({"lang": lang, "next": auth.safe_next(path + query)})
@@ -417,7 +417,7 @@ class SignInGuard:
         last = path.rsplit("/", 1)[-1]
         return not path.startswith(NOT_PAGES) and "." not in last
 
-    def _signed_in(self, request: Request) -> bool:
+    def _signed_in(self, request: HTTPConnection) -> bool:
         token = request.cookies.get(auth.COOKIE_NAME)
         email = None
         if not token and self.sso_email is not None:
