@@ -1,6 +1,7 @@
 """Job adaptations of a company: propose one, see the board by stage, move one on."""
 import streamlit as st
 
+from pilot import i18n
 from pilot.domain import codes
 from pilot.domain.work_checks import check_adaptation, check_move, next_stages
 from pilot.records import adaptations, participants
@@ -24,7 +25,11 @@ for stage, column in zip(board, st.columns(len(board))):
 
 open_rows = [r for s in ("proposed", "agreed", "in_use") for r in board[s]]
 with st.expander(t("work.adapt.move"), expanded=bool(open_rows)):
-    labels = {r["id"]: f"{core.label('adaptation_type', r['type'])}: {r['description'][:40]}" for r in open_rows}
+    def adaptation_name(row_id, language):
+        r = next(r for r in open_rows if r["id"] == row_id)
+        return f"{i18n.label('adaptation_type', r['type'], language)}: {r['description'][:40]}"
+    labels = {r["id"]: adaptation_name(r["id"], core.lang()) for r in open_rows}
+    widgets.keep_choice("adapt_pick", list(labels), adaptation_name)
     chosen = st.selectbox(t("work.adapt.choose"), list(labels), index=None, key="adapt_pick",
                           placeholder=t("common.choose"),
                           format_func=core.mapper(labels))
@@ -34,6 +39,7 @@ with st.expander(t("work.adapt.move"), expanded=bool(open_rows)):
         version = work.held_version(holder, row["version"])
         prefix = f"{holder}_v{version}"
         problems = st.session_state.get(f"{prefix}_problems", [])
+        widgets.keep_choice(f"{prefix}_stage", list(next_stages(row)), widgets.code_namer("stage"))
         with st.form(prefix):
             stage = st.radio(t("field.stage"), next_stages(row), horizontal=True, key=f"{prefix}_stage",
                              format_func=core.labeller("stage"))
@@ -60,6 +66,8 @@ with st.expander(t("work.adapt.propose"), expanded=not any(board.values())):
     base = f"form_propose_{company_id}"
     prefix = work.fresh(base)
     problems = st.session_state.get(f"{prefix}_problems", [])
+    widgets.keep_choice(f"{prefix}_who", [None] + list(who), lambda p, language: who[p] if p is not None
+                        else i18n.t("work.adapt.workplace", language))
     with st.form(prefix):
         target = st.selectbox(t("work.adapt.for"), [None] + list(who), key=f"{prefix}_who",
                               format_func=core.mapper(who, "work.adapt.workplace"))

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import streamlit as st
 
+from pilot import i18n
 from pilot.domain import codes
 from pilot.domain.dates import today
 from pilot.records import companies, costs, outcomes
@@ -34,9 +35,13 @@ names = dict(core.read(lambda c: companies.company_choices(c, scope)))
 with st.expander(t("outcomes.costs.add"), expanded=True):
     with st.form("form_cost"):
         a, b = st.columns(2)
+        widgets.keep_choice("cost_category", list(codes.COST_CATEGORIES), widgets.code_namer("cost_category"))
+        widgets.keep_choice("cost_company", [None, *names], lambda c, language: names.get(c) if c is not None
+                            else i18n.t("outcomes.costs.no_company", language))
         category = a.selectbox(t("outcomes.field.category"), codes.COST_CATEGORIES, key="cost_category",
                                format_func=core.labeller("cost_category"))
-        amount = b.number_input(t("outcomes.field.amount_eur"), min_value=0.0, step=100.0, format="%.2f", key="cost_amount")
+        with b:
+            amount = widgets.number_field("outcomes.field.amount_eur", "cost_amount")
         with a:
             incurred_on = widgets.date_field("outcomes.field.incurred_on", "cost_date")
         company_id = b.selectbox(t("field.company"), [None, *names], key="cost_company",
@@ -44,9 +49,9 @@ with st.expander(t("outcomes.costs.add"), expanded=True):
         description = st.text_input(t("field.description"), key="cost_description")
         submitted = st.form_submit_button(t("common.save"), type="primary")
     if submitted:
-        clean, problems = costs.check_cost({"category": category, "amount_eur": Decimal(str(amount)),
+        clean, problems = costs.check_cost({"category": category, "amount_eur": amount,
                                             "incurred_on": incurred_on, "company_id": company_id,
-                                            "description": description})
+                                            "description": description}, core.lang())
         for p in problems:
             st.error(f"{t('outcomes.field.' + p.field)}: {t(p.key, **p.params)}")
         if not problems:
@@ -70,10 +75,10 @@ with st.expander(t("outcomes.costs.add"), expanded=True):
 
 with st.expander(t("outcomes.costs.appropriation")):
     with st.form("form_appropriation"):
-        value = st.number_input(t("outcomes.col.appropriation"), min_value=0.0, step=1000.0, format="%.2f",
-                                value=float(check.appropriation), key="appropriation_amount")
+        value = widgets.number_field("outcomes.col.appropriation", f"appropriation_amount_{year}",
+                                     check.appropriation, decimals=2)
         if st.form_submit_button(t("common.save")):
-            clean, problems = costs.check_appropriation({"year": year, "amount_eur": Decimal(str(value))})
+            clean, problems = costs.check_appropriation({"year": year, "amount_eur": value}, core.lang())
             for p in problems:
                 st.error(t(p.key, **p.params))
             if not problems and core.write(lambda c: costs.set_appropriation(c, scope, year, clean["amount_eur"])):

@@ -30,7 +30,7 @@ with new_tab:
         widgets.field_errors(problems, "attendance")
         submitted = st.form_submit_button(t("work.log.save"), type="primary", width="stretch")
     if submitted:
-        clean, problems = check_session(values)
+        clean, problems = check_session(values, core.lang())
         st.session_state[f"{prefix}_problems"] = problems
         if problems:
             st.rerun()
@@ -44,8 +44,13 @@ with new_tab:
 
 with edit_tab:
     recent = core.read(lambda c: sessions.list_sessions(c, scope, company_id=company_id))[:50]
-    labels = {r["id"]: f"{i18n.format_date(r['held_on'])} · {core.label('kind', r['kind'])} · {r['booked']}"
-              for r in recent}
+    by_id = {r["id"]: r for r in recent}
+
+    def session_name(sid, language):
+        r = by_id[sid]
+        return f"{i18n.format_date(r['held_on'])} · {i18n.label('kind', r['kind'], language)} · {r['booked']}"
+    labels = {sid: session_name(sid, core.lang()) for sid in by_id}
+    widgets.keep_choice("log_edit_pick", list(labels), session_name)
     chosen = st.selectbox(t("work.log.choose"), list(labels), index=None, key="log_edit_pick",
                           placeholder=t("common.choose"),
                           format_func=core.mapper(labels))
@@ -67,7 +72,7 @@ with edit_tab:
             widgets.field_errors(problems, "reason")
             saved = st.form_submit_button(t("common.save"), type="primary", width="stretch")
         if saved:
-            clean, problems = check_session(values)
+            clean, problems = check_session(values, core.lang())
             old = needs_reason(current["held_on"], today()) or (clean["held_on"] and needs_reason(clean["held_on"], today()))
             if old and not reason.strip():
                 problems.append(widgets.Problem("reason", "work.error.reason"))

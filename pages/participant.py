@@ -4,7 +4,6 @@ import streamlit as st
 from pilot import charts, i18n
 from pilot.domain import work_trial
 from pilot.domain.dates import today
-from pilot.domain.validation import check_employment
 from pilot.domain.work_checks import check_assessment, check_note
 from pilot.records import adaptations, assessments, employment, participants, timeline
 from pilot.ui import core, participant_forms, session, undo, widgets, work
@@ -16,11 +15,9 @@ st.title(t("work.participant.title"))
 core.show_flash()
 people = core.read(lambda c: participants.list_participants(c, scope))
 names = {p["id"]: work.person_name(p) for p in people}
-# ?participant=<id> (checked against the scope by pilot/ui/session.py) opens one from a link.
-asked = int(st.query_params["participant"]) if st.query_params.get("participant", "").isdigit() else None
-picked = st.selectbox(t("participants.choose"), list(names), key="participant_pick", format_func=core.mapper(names),
-                      placeholder=t("common.choose"),
-                      index=list(names).index(asked) if asked in names else None)
+# ?participant=<id> (checked against the scope by pilot/ui/session.py) names the person shown:
+# the URL follows the picker, so Back, a reload or a bookmark open the same person.
+picked = widgets.url_select("participant", "participants.choose", list(names), "participant_pick", core.mapper(names))
 person = core.read(lambda c: participants.get_participant(c, scope, picked)) if picked else None
 if not person:
     st.stop()
@@ -60,7 +57,7 @@ with tabs[2]:
                             "weekly_hours": "field.weekly_hours", "subsidised": "field.subsidised",
                             "employer_business_id": "field.employer_business_id"},
                   codes={"status": "employment_status"}, key="emp_table")
-    work.record_form(f"form_emp_{pid}", work.employment_change_fields, check_employment, lambda c, clean: employment.record_change(c, scope, pid, clean),
+    work.record_form(f"form_emp_{pid}", work.employment_change_fields, work.check_employment_change, lambda c, clean: employment.record_change(c, scope, pid, clean),
                      "work.emp.save")
     undo.employment_editor(scope, pid)
 

@@ -1,8 +1,9 @@
 """Participants: the caseload by company and status, enrolment, edits and exit."""
 import streamlit as st
 
+from pilot import i18n
 from pilot.records import companies, participants, users
-from pilot.ui import core, participant_forms, widgets, work
+from pilot.ui import core, participant_forms, reads, widgets, work
 from pilot.ui.core import t
 
 scope = core.require_role("coach", "admin")
@@ -15,12 +16,16 @@ coach_rows = core.read(users.coaches)
 coach_names = {c["id"]: c["display_name"] or c["username"] for c in coach_rows}
 
 f1, f2, f3 = st.columns([2, 1, 2])
+widgets.keep_choice("pf_company", [None] + list(company_names), lambda c, language: company_names[c] if c is not None
+                    else i18n.t("common.all", language))
+widgets.keep_choice("pf_status", ["active", "exited", None], widgets.code_namer("participant_status", "common.all"))
 company_filter = f1.selectbox(t("field.company"), [None] + list(company_names), key="pf_company",
                               format_func=core.mapper(company_names, "common.all"))
 status = f2.radio(t("participants.status"), ["active", "exited", None], horizontal=True, key="pf_status",
                   format_func=core.labeller("participant_status", "common.all"))
 search = f3.text_input(t("common.search"), key="pf_search", placeholder=t("participants.search_hint"))
 rows = core.read(lambda c: participants.list_participants(c, scope, company_filter, status, search=search or None))
+reads.record_view(scope, "participant_list", {"company": company_filter, "status": status, "search": search})
 st.caption(t("common.rows", count=len(rows)))
 widgets.table(rows, {"code": "field.code", "display_name": "field.display_name", "company_name": "field.company",
                      "first_language": "field.first_language", "job_title": "field.job_title",

@@ -80,10 +80,23 @@ def cmd_report(args: argparse.Namespace) -> int:
     if out.suffix.lower().lstrip(".") not in report.FORMATS:
         print(t("report.bad_out", lang(), value=args.out), file=sys.stderr)
         return 2
+    plan_year = None
+    if args.plan_year is not None:
+        if not (args.plan_year.isascii() and args.plan_year.isdigit() and len(args.plan_year) == 4):
+            print(t("disclosure.report.bad_year", lang(), value=args.plan_year), file=sys.stderr)
+            return 2
+        plan_year = int(args.plan_year)
     engine = open_engine()
     try:
         with engine.connect() as conn:
-            with_images = report.write(conn, as_of, args.report_lang, out)
+            company_id = None
+            if args.company is not None:
+                from pilot import indicators
+                company_id = indicators.company_id_for(conn, args.company)
+                if company_id is None:
+                    print(t("indicators.unknown_company", lang(), value=args.company), file=sys.stderr)
+                    return 2
+            with_images = report.write(conn, as_of, args.report_lang, out, company_id, plan_year)
     except report.ReportError as problem:
         print(t(problem.key, lang(), **problem.params), file=sys.stderr)
         return 1
@@ -98,7 +111,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     from pilot import workbook
     from pilot.access import SYSTEM
     engine = open_engine()
-    result = workbook.import_workbook(engine, args.path, SYSTEM, dry_run=args.dry_run, lang=lang())
+    result = workbook.import_workbook(engine, args.path, SYSTEM, dry_run=args.dry_run, lang=lang(),
+                                      overwrite=args.overwrite)
     if result.errors:
         print(t("workbook.errors_header", lang(), count=len(result.errors)), file=sys.stderr)
         for line in result.lines(lang()):
@@ -348,6 +362,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import", help=t("workbook.help_import", lang()))
     p.add_argument("path")
     p.add_argument("--dry-run", action="store_true", help=t("workbook.help_dry_run", lang()))
+    p.add_argument("--overwrite", action="store_true", help=t("importscope.help_overwrite", lang()))
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("export", help=t("workbook.help_export", lang()))
@@ -359,6 +374,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", dest="report_lang", choices=("fi", "sv", "en"), default=lang() if lang() in
                    ("fi", "sv", "en") else "fi", help=t("report.help.lang", lang()))
     p.add_argument("--out", required=True, metavar="FILE", help=t("report.help.out", lang()))
+    p.add_argument("--company", metavar="BUSINESS_ID", help=t("disclosure.report.help_company", lang()))
+    p.add_argument("--plan-year", dest="plan_year", metavar="YYYY", help=t("disclosure.report.help_plan_year", lang()))
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("bench", help=t("bench.help", lang()))

@@ -2,8 +2,10 @@
 
 It follows the form of the city's own follow-up report of the Dynamic Espoo programme: overall
 situation and key results, realised costs and funding, alignment with the UN SDGs (8, 4, 10) and
-plans for the next year. The report leaves the pilot team, so its indicators always go through the
-small-number rule (``indicators.suppress``) and it never names a participant.
+plans for the next year. The report leaves the pilot team, so its indicators go through the
+small-number rule (pilot/disclosure.py, via ``indicators.suppress``) and it never names a
+participant. A company's report (for the employer, or the coach's company visit) follows the
+employer's rule: exact only when every participant counted agreed to share with the employer.
 
 Flow: ``build()`` gathers the figures and the charts (plotly figures, language-specific);
 ``render_images()`` turns the charts into PNGs with kaleido and the system's Chromium, all in one
@@ -83,6 +85,16 @@ class Report:
     costs: dict[int, dict[str, Decimal]]
     appropriations: dict[int, Decimal]
     charts: list[Chart] = field(default_factory=list)
+    company: str | None = None     # a per-company report (the employer's, the coach's company visit)
+    exact: bool = False            # the figures are exact (a company whose every participant agreed)
+    plan_year: int | None = None   # the plans' year; None: the year after R's
+
+
+def file_name(lang: str, as_of: date, business_id: str | None = None) -> str:
+    """The report's file name (without suffix) in the report's language."""
+    lang = normalise_lang(lang)
+    company = f"-{business_id}" if business_id else ""
+    return f"{t('disclosure.report.file', lang)}{company}-{as_of.isoformat()}-{lang}"
 
 
 # --- Figures -------------------------------------------------------------------------------------
@@ -211,18 +223,30 @@ def _chart_costs(report: Report) -> Chart:
     return Chart("costs", "costs", title, fig, headers, rows)
 
 
-def build(conn: Connection, as_of: date, lang: str, made_on: date | None = None) -> Report:
-    """Gather the report's figures as of ``as_of`` (small-number rule applied) and its charts."""
+def build(conn: Connection, as_of: date, lang: str, made_on: date | None = None, company_id: int | None = None,
+          plan_year: int | None = None) -> Report:
+    """Gather the report's figures as of ``as_of`` and its charts. The whole pilot's report is
+    under the small-number rule (pilot.disclosure); a company's report under the employer's rule:
+    exact only when every participant counted agreed to share with the employer."""
     from pilot.domain.dates import today
+    from pilot.records import outcomes
 
     lang = normalise_lang(lang)
-    figures = indicators.suppress(indicators.compute(conn, as_of))
-    costs = report_data.costs_by_year(conn, as_of)
-    appropriations = report_data.appropriations(conn, as_of)
-    # A year with costs but no appropriation row is followed against the configured default.
-    for year in costs:
-        appropriations.setdefault(year, Decimal(str(settings().appropriation_eur)))
-    report = Report(as_of, made_on or today(), lang, figures, costs, appropriations)
+    exact_figures = indicators.compute(conn, as_of, company_id)
+    exact = company_id is not None and outcomes.employer_rule_exact(conn, company_id, as_of)
+    figures = dict(exact_figures) if exact else indicators.suppress(exact_figures)
+    costs = report_data.costs_by_year(conn, as_of, company_id)
+    company = None
+    if company_id is None:
+        appropriations = report_data.appropriations(conn, as_of)
+        # A year with costs but no appropriation row is followed against the configured default.
+        for year in costs:
+            appropriations.setdefault(year, Decimal(str(settings().appropriation_eur)))
+    else:  # the appropriation is the whole pilot's, not split by company
+        appropriations = {}
+        company = report_data.company_name(conn, company_id)
+    report = Report(as_of, made_on or today(), lang, figures, costs, appropriations, company=company,
+                    exact=exact, plan_year=plan_year)
     report.charts = [_chart_outcomes(report), _chart_language(report), _chart_adaptations(report)]
     if _years(report):
         report.charts.append(_chart_costs(report))
@@ -234,6 +258,27 @@ def build(conn: Connection, as_of: date, lang: str, made_on: date | None = None)
 
 
 # --- Texts ---------------------------------------------------------------------------------------
+
+def small_notes(report: Report) -> list[str]:
+    """What "<5", "–" and (when shown) "x" mean."""
+    from pilot import disclosure
+
+    notes = [t("report.note_small", report.lang)]
+    values = [v for v in report.figures.values() if not isinstance(v, dict)]
+    values += [x for v in report.figures.values() if isinstance(v, dict)
+               for x in (v.values() if not any(isinstance(y, dict) for y in v.values())
+                         else (z for y in v.values() for z in y.values()))]
+    if disclosure.HIDDEN_TEXT in values:
+        notes.append(t("disclosure.hidden_note", report.lang))
+    return notes
+
+
+def made_text(report: Report) -> str:
+    """When and from what the report was made, and which rule its figures follow."""
+    if report.exact:
+        return t("disclosure.report.made_exact", report.lang, date=format_date(report.made_on))
+    return t("report.made", report.lang, date=format_date(report.made_on))
+
 
 def overall_paragraphs(report: Report) -> list[str]:
     f, lang = report.figures, report.lang
@@ -277,10 +322,11 @@ def cost_paragraphs(report: Report) -> list[str]:
 
 
 def plan_texts(report: Report) -> tuple[str, str, list[str]]:
-    """Heading, paragraph and points for the plans (a template with live figures): for the next
-    year when the reference date is in December (the city reports at year end), else this year."""
+    """Heading, paragraph and points for the plans (a template with live figures): for the year
+    the user picked, else for the year after the reference date's (the introduction promises
+    next year's plans)."""
     lang = report.lang
-    year = str(report.as_of.year + 1 if report.as_of.month == 12 else report.as_of.year)
+    year = str(report.plan_year or report.as_of.year + 1)
     due = show("n", report.figures["followup_6m_due"], lang)
     return (t("report.section.plans", lang, year=year), t("report.plans.text", lang, year=year),
             [t("report.plans.item1", lang), t("report.plans.item2", lang, due=due), t("report.plans.item3", lang)])
@@ -428,9 +474,13 @@ def to_pdf(report: Report, images: dict[str, bytes] | None) -> bytes:
     pdf.multi_cell(width, 8, f"{t('report.title', lang)} – "
                    f"{t('report.situation_on', lang, date=format_date(report.as_of))}",
                    new_x="LMARGIN", new_y="NEXT")
+    if report.company:
+        pdf.set_font("DejaVu", "B", 12)
+        pdf.multi_cell(width, 7, t("disclosure.report.company", lang, company=report.company),
+                       new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
     para(t("report.intro", lang))
-    para(t("report.made", lang, date=format_date(report.made_on)), size=8.5)
+    para(made_text(report), size=8.5)
 
     heading(t("report.section.overall", lang))
     for text in overall_paragraphs(report):
@@ -438,7 +488,8 @@ def to_pdf(report: Report, images: dict[str, bytes] | None) -> bytes:
     heading(t("report.indicators.heading", lang), size=11)
     table([t("report.table.indicator", lang), t("report.table.value", lang), t("report.table.definition", lang)],
           indicator_rows(report.figures, lang), (52, 38, width - 90), size=8, align=("LEFT", "RIGHT", "LEFT"))
-    para(t("report.note_small", lang), size=8.5)
+    for note in small_notes(report):
+        para(note, size=8.5)
     heading(t("report.charts.heading", lang), size=11)
     for item in report.charts:
         if item.section == "overall":
@@ -516,14 +567,16 @@ def to_html(report: Report) -> str:
     parts.append(f"<h1>{e(t('report.pilot_name', lang))}</h1>")
     parts.append(f"<p><strong>{e(t('report.title', lang))} – "
                  f"{e(t('report.situation_on', lang, date=format_date(report.as_of)))}</strong></p>")
+    if report.company:
+        parts.append(f"<p><strong>{e(t('disclosure.report.company', lang, company=report.company))}</strong></p>")
     parts.append(f"<p>{e(t('report.intro', lang))}</p>")
-    parts.append(f"<p class=\"muted\">{e(t('report.made', lang, date=format_date(report.made_on)))}</p>")
+    parts.append(f"<p class=\"muted\">{e(made_text(report))}</p>")
     parts.append(f"<h2>{e(t('report.section.overall', lang))}</h2>")
     parts.extend(f"<p>{e(p)}</p>" for p in overall_paragraphs(report))
     parts.append(f"<h3>{e(t('report.indicators.heading', lang))}</h3>")
     parts.append(_html_table([t("report.table.indicator", lang), t("report.table.value", lang),
                               t("report.table.definition", lang)], indicator_rows(report.figures, lang), {1}))
-    parts.append(f"<p class=\"muted\">{e(t('report.note_small', lang))}</p>")
+    parts.extend(f"<p class=\"muted\">{e(note)}</p>" for note in small_notes(report))
     parts.append(f"<h3>{e(t('report.charts.heading', lang))}</h3>")
     for item in report.charts:
         if item.section == "overall":
@@ -552,13 +605,14 @@ def to_html(report: Report) -> str:
 
 # --- One call for the CLI ------------------------------------------------------------------------
 
-def write(conn: Connection, as_of: date, lang: str, out: Path) -> bool:
+def write(conn: Connection, as_of: date, lang: str, out: Path, company_id: int | None = None,
+          plan_year: int | None = None) -> bool:
     """Write the report to ``out`` (.pdf or .html). Returns False when a PDF had to show its charts
     as tables (no chart images could be made), True otherwise."""
     fmt = out.suffix.lower().lstrip(".")
     if fmt not in FORMATS:
         raise ReportError("report.bad_out", value=str(out))
-    report = build(conn, as_of, lang)
+    report = build(conn, as_of, lang, company_id=company_id, plan_year=plan_year)
     if fmt == "html":
         out.write_text(to_html(report), encoding="utf-8")
         return True

@@ -168,6 +168,7 @@ def _check_sessions(c: Checker) -> None:
     c.text("ref", required=True, max_len=64)
     c.business_id("business_id")
     c.date("held_on", required=True)
+    c.not_future("held_on")  # the same rule as the form: a session is logged after it is held
     c.integer("minutes", 5, 480, required=True)
     c.choice("kind", codes.SESSION_KINDS, required=True, labels=_labels("kind"))
     c.choice("mode", codes.MODES, required=True, labels=_labels("mode"))

@@ -44,6 +44,7 @@ def test_add_company_and_participant_then_reload_and_find_them(app_url, page):
     page.get_by_label("Koodi").first.fill("P-9001")
     pick(page, page.get_by_label("Yritys", exact=True).last, "Selaintesti")
     pick(page, page.get_by_label("Ensikieli"), "so")
+    pick(page, page.get_by_label("Työllisyystilanne").first, "Työtön")  # a status is chosen, never preselected
     page.get_by_role("button", name="Ota mukaan").last.click()
     wait_for_app(page)
     page.get_by_text("Osallistuja P-9001 otettu mukaan.").wait_for(timeout=15000)

@@ -104,6 +104,7 @@ def test_enrol_and_exit_a_participant(app_db):
     at.selectbox(key="form_enrol_company").select(cid)
     at.selectbox(key="form_enrol_lang").select("so")
     at.text_input(key="form_enrol_job").input("Cleaner")
+    at.selectbox(key="form_enrol_emp_status").select("unemployed")  # a status is chosen, never preselected
     submit(at, "form_enrol")
     assert any("P-0100" in s.value for s in at.success), [e.value for e in at.error]
     with app_db.connect() as conn:

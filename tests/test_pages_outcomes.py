@@ -151,7 +151,7 @@ def spent(pilot, year: int) -> Decimal:
 
 def fill_cost(at: AppTest, amount: float) -> AppTest:
     at.selectbox(key="cost_category").set_value("other")
-    at.number_input(key="cost_amount").set_value(amount)
+    at.text_input(key="cost_amount").input(f"{amount:.2f}")  # an English page: a decimal point
     at.text_input(key="cost_description").input("Tulkkaus")
     return submit(at, "form_cost")
 
@@ -181,7 +181,7 @@ def test_costs_page_warns_before_overspending_and_saves_only_when_confirmed(pilo
 
 def test_costs_page_edits_the_appropriation(pilot):
     at = open_page(pilot, COSTS, "admin")
-    at.number_input(key="appropriation_amount").set_value(210000.0)
+    at.text_input(key=f"appropriation_amount_{today().year}").input("210000")
     submit(at, "form_appropriation")
     assert scalar(pilot, "SELECT amount_eur FROM appropriations WHERE year = :y", y=today().year)[0][0] == \
         Decimal("210000.00")

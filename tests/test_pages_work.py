@@ -73,7 +73,7 @@ def test_group_session_four_booked_one_absent(pilot):
     cid, pids = pilot["company"], pilot["pids"]
     at = open_page(pilot, "pages/log_session.py", lang="en")
     prefix = f"form_log_{cid}_group_0"
-    at.number_input(key=f"{prefix}_minutes").set_value(90)
+    at.text_input(key=f"{prefix}_minutes").input("90")
     at.radio(key=f"{prefix}_att_{pids[3]}").set_value("absent")
     submit(at, prefix)
     assert "attendance 75%" in texts(at.success), texts(at.success)
@@ -109,7 +109,7 @@ def test_editing_an_old_session_asks_for_a_reason(pilot):
     at = open_page(pilot, "pages/log_session.py", lang="en")
     at.selectbox(key="log_edit_pick").set_value(sid).run()
     prefix = f"form_session_{sid}_v1"
-    at.number_input(key=f"{prefix}_minutes").set_value(45)
+    at.text_input(key=f"{prefix}_minutes").input("45")
     submit(at, prefix)
     assert "needs a reason" in texts(at.error)
     at.text_input(key=f"{prefix}_reason").input("typo in minutes")

@@ -18,6 +18,7 @@ from pilot.cli import main
 from pilot.i18n import LANGUAGES, format_number, t
 
 TODAY = date(2025, 3, 15)
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "report"
 FEW = date(2023, 10, 24)  # the demo has 4 participants enrolled then: the small-number rule bites
 HAS_CHROMIUM = report.chromium_path() is not None
 needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
@@ -90,7 +91,8 @@ def test_pdf_holds_the_indicator_table_in_its_language(rendered, exact, lang):
                 "report.indicators.heading", "report.table.definition", "report.sdg.8.title",
                 "report.sdg.4.title", "report.sdg.10.title"):
         assert flat(t(key, lang)) in text, key
-    assert flat(t("report.section.plans", lang, year="2025")) in text
+    # the introduction promises next year's plans: the year after R's unless the user picks one
+    assert flat(t("report.section.plans", lang, year="2026")) in text
     assert flat(t("report.situation_on", lang, date="15.03.2025")) in text
 
 
@@ -118,9 +120,14 @@ def test_pdf_names_no_participant(rendered, lang):
 
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils not installed")
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_pdf_renders_to_pages(rendered, lang, tmp_path):
-    subprocess.run(["pdftoppm", "-png", "-r", "50", str(rendered[lang][0]), str(tmp_path / "page")], check=True)
-    pages = sorted(tmp_path.glob("page-*.png"))
+def test_pdf_renders_to_pages(rendered, lang):
+    """The pages as images in test-artifacts/report/ for a person to look at."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for old in ARTIFACTS.glob(f"{lang}-page-*.png"):
+        old.unlink()
+    subprocess.run(["pdftoppm", "-png", "-r", "60", str(rendered[lang][0]), str(ARTIFACTS / f"{lang}-page")],
+                   check=True)
+    pages = sorted(ARTIFACTS.glob(f"{lang}-page-*.png"))
     assert len(pages) >= 3
     assert all(p.stat().st_size > 1000 for p in pages)
 
@@ -239,8 +246,8 @@ def test_cli_refuses_bad_input_in_one_sentence(demo_db, monkeypatch, tmp_path, c
     assert not list(tmp_path.iterdir())
 
 
-@pytest.mark.parametrize("username, allowed", [("services", True), ("admin", True), ("coach", False),
-                                               ("employer", False)])
+@pytest.mark.parametrize("username, allowed", [("services", True), ("admin", True), ("coach", True),
+                                               ("employer", True)])
 def test_report_page_offers_pdf_and_html_downloads(demo_db, monkeypatch, tmp_path, username, allowed):
     from tests.helpers_app import app_as
 
@@ -281,3 +288,120 @@ def test_an_empty_pilot_still_gives_a_report(engine, monkeypatch, tmp_path, lang
     text = flat(pdf_text(path))
     assert flat(t("report.costs.none", lang)) in text
     assert "<table>" in report.to_html(built)
+
+
+# --- Disclosure control, plans year, company reports, file names, the cost axis (issue 14) ------
+
+MADE_2026 = date(2026, 11, 30)
+
+
+@pytest.fixture(scope="module")
+def demo_2026(tmp_path_factory: pytest.TempPathFactory):
+    """The demo pilot as `make run` made it on 30.11.2026."""
+    path = tmp_path_factory.mktemp("report2026") / "demo.duckdb"
+    engine = db.make_engine(str(path))
+    db.migrate(engine)
+    demo.load(engine, today=MADE_2026)
+    yield path, engine
+    engine.dispose()
+    db.dispose_shared()
+
+
+@needs_poppler
+def test_the_report_gives_no_hidden_count_back(demo_2026, monkeypatch, tmp_path):
+    """30.6.2026: exited 7 and employed at exit 1-4; the text said 57,1 % (= 4 of 7)."""
+    monkeypatch.setattr(report, "chromium_path", lambda: None)
+    _, engine = demo_2026
+    with engine.connect() as conn:
+        exact = indicators.compute(conn, date(2026, 6, 30))
+        built = report.build(conn, date(2026, 6, 30), "fi")
+    assert exact["participants_exited"] == 7 and 1 <= exact["employed_at_exit"] <= 4
+    assert built.figures["employed_at_exit"] == "<5" and built.figures["employed_at_exit_rate"] is None
+    path = tmp_path / "r.pdf"
+    path.write_bytes(report.to_pdf(built, None))
+    text = flat(pdf_text(path))
+    assert "57,1" not in text and flat(report.overall_paragraphs(built)[1]) in text
+
+
+@pytest.mark.parametrize("as_of, picked, year", [(date(2026, 11, 30), None, "2027"), (date(2026, 1, 15), None, "2027"),
+                                                  (date(2026, 11, 30), 2026, "2026")])
+def test_plans_are_for_the_year_after_r_unless_picked(demo_2026, as_of, picked, year):
+    _, engine = demo_2026
+    with engine.connect() as conn:
+        built = report.build(conn, as_of, "en", plan_year=picked)
+    heading, text, _ = report.plan_texts(built)
+    assert heading == t("report.section.plans", "en", year=year) and year in text
+
+
+def test_a_company_report_follows_the_employers_rule(demo_2026):
+    from pilot.records import outcomes
+
+    _, engine = demo_2026
+    seen = set()
+    with engine.connect() as conn:
+        companies = conn.exec_driver_sql("SELECT id, name FROM companies ORDER BY id").fetchall()
+        for company_id, name in companies:
+            exact = indicators.compute(conn, MADE_2026, company_id)
+            built = report.build(conn, MADE_2026, "sv", company_id=company_id)
+            rule_exact = outcomes.employer_rule_exact(conn, company_id, MADE_2026)
+            assert built.exact is rule_exact and built.company == name
+            assert built.figures == (dict(exact) if rule_exact else indicators.suppress(exact))
+            seen.add(rule_exact)
+            html = report.to_html(built)
+            assert name in html
+            assert flat(t("disclosure.report.made_exact" if rule_exact else "report.made", "sv",
+                          date="30.11.2026")) in flat(html)
+    assert seen == {True, False}, "the demo has companies of both kinds"
+
+
+def test_file_names_are_in_the_reports_language():
+    names = {lang: report.file_name(lang, MADE_2026) for lang in LANGUAGES}
+    assert names == {"fi": "seurantaraportti-2026-11-30-fi", "sv": "uppfoljningsrapport-2026-11-30-sv",
+                     "en": "follow-up-report-2026-11-30-en"}
+    assert report.file_name("en", MADE_2026, "1234567-8") == "follow-up-report-1234567-8-2026-11-30-en"
+
+
+def test_cli_writes_a_company_report(demo_2026, monkeypatch, tmp_path, capsys):
+    path, engine = demo_2026
+    with engine.connect() as conn:
+        business_id, name = conn.exec_driver_sql("SELECT business_id, name FROM companies ORDER BY id").fetchone()
+    engine.dispose()
+    monkeypatch.setenv("PILOT_DB", str(path))
+    out = tmp_path / "company.html"
+    assert main(["report", "--as-of", "2026-11-30", "--lang", "en", "--company", business_id,
+                 "--plan-year", "2026", "--out", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert name in page and t("report.section.plans", "en", year="2026") in page
+    assert main(["report", "--company", "9999999-9", "--out", str(tmp_path / "x.html")]) == 2
+    assert main(["report", "--plan-year", "next", "--out", str(tmp_path / "x.html")]) == 2
+    db.dispose_shared()
+
+
+@pytest.mark.skipif(not HAS_CHROMIUM, reason="no Chromium for chart images")
+def test_the_cost_axis_has_numbers(demo_2026):
+    """The cost chart's y ticks as the browser draws them: numbers that grow, up to the biggest year."""
+    import asyncio
+
+    import kaleido
+
+    _, engine = demo_2026
+    figures = {}
+    with engine.connect() as conn:
+        for lang in LANGUAGES:
+            built = report.build(conn, MADE_2026, lang)
+            (costs,) = [c for c in built.charts if c.key == "costs"]
+            figures[lang] = (costs.figure, max(sum(by.values()) for by in built.costs.values()))
+
+    async def svgs() -> list[str]:
+        async with kaleido.Kaleido(n=1, path=report.chromium_path(), mathjax=False, timeout=60) as k:
+            out = []
+            for fig, _ in figures.values():
+                svg = await k.calc_fig(fig, opts={"format": "svg", "width": 900, "height": 460})
+                out.append(svg.decode() if isinstance(svg, bytes) else svg)
+            return out
+
+    for (lang, (fig, biggest)), svg in zip(figures.items(), asyncio.run(svgs())):
+        ticks = re.findall(r'class="ytick"[^>]*>(?:<[^>]*>)*([^<]*)<', svg)
+        values = [float(re.sub(r"[\s,\u00a0\u202f]", "", tick) or "nan") for tick in ticks]
+        assert len(values) >= 3 and values == sorted(values) and len(set(values)) == len(values), (lang, ticks)
+        assert values[-1] >= float(biggest) * 0.75, (lang, ticks)

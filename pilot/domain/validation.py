@@ -14,6 +14,7 @@ from typing import Any
 
 from pilot.domain import codes, identifiers, numbers
 from pilot.domain.dates import parse_date
+from pilot.domain.dates import today as helsinki_today
 from pilot.domain.levels import normalise_level
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -93,6 +94,12 @@ class Checker:
             self.fail(name, "error.date")
         self.clean[name] = parsed
         return parsed
+
+    def not_future(self, name: str, today: date | None = None) -> None:
+        """A day that cannot be later than today (a session is logged after it is held)."""
+        day = self.clean.get(name)
+        if day is not None and day > (today or helsinki_today()):
+            self.fail(name, "error.future_session")
 
     def not_before(self, name: str, earlier_name: str) -> None:
         later, earlier = self.clean.get(name), self.clean.get(earlier_name)
@@ -240,6 +247,22 @@ class Checker:
         return level
 
 
+def future_dates(clean: dict[str, Any], names: tuple[str, ...], today: date | None = None) -> list[str]:
+    """The fields among ``names`` whose date is later than today."""
+    limit = today or helsinki_today()
+    return [n for n in names if isinstance(clean.get(n), date) and clean[n] > limit]
+
+
+def confirm_future(clean: dict[str, Any], names: tuple[str, ...], confirmed: bool,
+                   today: date | None = None) -> list[Problem]:
+    """An enrolment, exit or employment date in the future is saved only when the user confirms it
+    (one click must not record next year's exit). The workbook import keeps such dates: no one is
+    there to ask, and a planned date is a fact the workbook may hold."""
+    if confirmed:
+        return []
+    return [Problem(n, "error.future_confirm") for n in future_dates(clean, names, today)]
+
+
 def check_company(values: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
     c = Checker(values)
     c.business_id("business_id")
@@ -275,8 +298,9 @@ def check_participant(values: dict[str, Any]) -> tuple[dict[str, Any], list[Prob
     return c.clean, c.problems
 
 
-def check_employment(values: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
-    c = Checker(values)
+def check_employment(values: dict[str, Any], lang: str | None = None) -> tuple[dict[str, Any], list[Problem]]:
+    """A dated employment row from a form; ``lang`` reads typed hours in the user's locale."""
+    c = Checker(values, lang)
     c.date("effective_on", required=True)
     status = c.choice("status", codes.EMPLOYMENT_STATUSES, required=True)
     c.decimal("weekly_hours", Decimal(0), Decimal(60), 1)

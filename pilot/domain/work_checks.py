@@ -16,9 +16,11 @@ STAGE_DATE = {"proposed": "proposed_on", "agreed": "agreed_on", "in_use": "in_us
               "evaluated": "evaluated_on", "dropped": "dropped_on"}
 
 
-def check_session(values: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
-    c = Checker(values)
+def check_session(values: dict[str, Any], lang: str | None = None) -> tuple[dict[str, Any], list[Problem]]:
+    """A session from a form (``lang`` reads typed minutes in the user's locale); never in the future."""
+    c = Checker(values, lang)
     c.date("held_on", required=True)
+    c.not_future("held_on")
     c.integer("minutes", 5, 480, required=True)
     c.choice("kind", codes.SESSION_KINDS, required=True)
     c.choice("mode", codes.MODES, required=True)
@@ -70,13 +72,14 @@ def next_stages(row: dict[str, Any]) -> tuple[str, ...]:
     return (STAGE_ORDER[STAGE_ORDER.index(stage) + 1], "dropped")
 
 
-def check_move(row: dict[str, Any], stage: str, on: date | None, effect: Any) -> tuple[dict[str, Any], list[Problem]]:
+def check_move(row: dict[str, Any], stage: str, on: date | None, effect: Any,
+               lang: str | None = None) -> tuple[dict[str, Any], list[Problem]]:
     """Moving an adaptation to ``stage`` on ``on``: allowed step, date order, effect to evaluate."""
     problems: list[Problem] = []
     if stage not in next_stages(row):
         problems.append(Problem("stage", "work.error.stage_step"))
         return {}, problems
-    c = Checker({"on": on, "effect": effect})
+    c = Checker({"on": on, "effect": effect}, lang)
     day = c.date("on", required=True)
     rating = c.integer("effect", 1, 5, required=stage == "evaluated")
     problems += c.problems

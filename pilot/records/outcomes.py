@@ -164,6 +164,13 @@ def exact_figures(conn: Connection, scope: Scope, as_of: date, filters: Filters 
     return conn.execute(bound(sql, params), params).scalar_one() == 0
 
 
+def employer_rule_exact(conn: Connection, company_id: int, as_of: date) -> bool:
+    """The employer's rule for one company (its page, its report): exact figures only when every
+    participant counted agreed to share with the employer."""
+    scope = Scope(username="employer-rule", role="employer", company_ids=frozenset({company_id}))
+    return exact_figures(conn, scope, as_of, Filters(company_id=company_id))
+
+
 def narrowing_sizes(conn: Connection, scope: Scope, as_of: date, filters: Filters = NO_FILTERS) -> list[int]:
     """For disclosure rule D4: the size of the group a person-level filter (first language,
     cohort) narrows to, and of the rest outside it within each coarser view the same reader can

@@ -38,7 +38,7 @@ PAGES: tuple[PageSpec, ...] = (
              "nav.section.outcomes", "employer", default_for=("employer",)),
     PageSpec("pages/costs.py", "nav.costs", ":material/euro:", ("admin",),
              "nav.section.outcomes", "costs"),
-    PageSpec("pages/report.py", "nav.report", ":material/summarize:", ("services", "admin"),
+    PageSpec("pages/report.py", "nav.report", ":material/summarize:", ("services", "admin", "coach", "employer"),
              "nav.section.outcomes", "report"),
     PageSpec("pages/admin_users.py", "nav.admin_users", ":material/manage_accounts:", ("admin",),
              "nav.section.admin", "admin-users"),

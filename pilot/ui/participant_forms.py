@@ -9,7 +9,7 @@ from typing import Any
 import streamlit as st
 
 from pilot.access import Scope
-from pilot.domain.validation import Problem, check_employment, check_participant
+from pilot.domain.validation import Problem, check_employment, check_participant, confirm_future
 from pilot.records import participants
 from pilot.ui import core, widgets, work
 from pilot.ui.core import t
@@ -31,6 +31,7 @@ def enrol_form(scope: Scope, company_names: dict[int, str], coach_names: dict[in
             widgets.field_errors(problems, "company")
         with c1:
             values["enrolled_on"] = widgets.date_field("field.enrolled_on", f"{prefix}_enrolled")
+            widgets.field_errors(problems, "enrolled_on")
             values["first_language"] = widgets.first_language_picker(f"{prefix}_lang")
             widgets.field_errors(problems, "first_language")
             values["job_title"] = st.text_input(t("field.job_title"), key=f"{prefix}_job")
@@ -50,11 +51,12 @@ def enrol_form(scope: Scope, company_names: dict[int, str], coach_names: dict[in
         widgets.field_errors(problems, "notes")
         st.markdown(f"**{t('participants.status_at_enrolment')}**")
         start = widgets.employment_fields(f"{prefix}_emp", problems)
+        future_ok = widgets.future_confirm(prefix, problems)
         submitted = st.form_submit_button(t("participants.enrol"), type="primary")
     if submitted:
         clean, problems = check_participant(values)
-        start_clean, start_problems = check_employment({**start, "effective_on": values["enrolled_on"]})
-        problems += start_problems
+        start_clean, start_problems = check_employment({**start, "effective_on": values["enrolled_on"]}, core.lang())
+        problems += start_problems + confirm_future(clean, ("enrolled_on",), future_ok)
         if company_id is None:
             problems.append(Problem("company", "error.required"))
         if clean.get("code") and core.read(lambda c: participants.id_by_code(c, clean["code"])):
@@ -106,12 +108,14 @@ def exit_form(scope: Scope, person: dict[str, Any], version: int, holder: str) -
         exited_on = widgets.date_field("field.exited_on", f"{prefix}_date")
         widgets.field_errors(problems, "exited_on")
         at_exit = widgets.employment_fields(f"{prefix}_emp", problems)
+        future_ok = widgets.future_confirm(prefix, problems)
         done = st.form_submit_button(t("participants.exit"))
     if done:
-        _, problems = check_participant({"code": person["code"], "enrolled_on": person["enrolled_on"],
-                                         "exited_on": exited_on, "first_language": person["first_language"]})
-        exit_clean, emp_problems = check_employment({**at_exit, "effective_on": exited_on})
-        problems = [p for p in problems if p.field == "exited_on"] + emp_problems
+        clean, problems = check_participant({"code": person["code"], "enrolled_on": person["enrolled_on"],
+                                             "exited_on": exited_on, "first_language": person["first_language"]})
+        exit_clean, emp_problems = check_employment({**at_exit, "effective_on": exited_on}, core.lang())
+        problems = [p for p in problems if p.field == "exited_on"] + emp_problems + \
+            confirm_future(clean, ("exited_on",), future_ok)
         st.session_state[f"{prefix}_problems"] = problems
         if problems:
             st.rerun()

@@ -1,7 +1,9 @@
 """Shared widgets: dates in dd.mm.yyyy, code pickers, field errors, tables with translated headers."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pandas as pd
@@ -24,11 +26,101 @@ def date_field(key_label: str, key: str, value: date | None = None, optional: bo
                          min_value=MIN_DATE, max_value=date(2100, 12, 31), help=t("common.date_help"))
 
 
+def keep_choice(key: str, options: list[Any], name: Callable[[Any, str], str]) -> None:
+    """Keep a picker's choice when the language changes.
+
+    Streamlit 1.67 sends a picker's value as the text of the chosen option, so a choice made in
+    English ("Absent") is not among the Finnish options after a language switch and the widget
+    falls back to its default (everyone "present"). Called before the widget: a value that is the
+    label of an option in any language is turned back into that option's code.
+    """
+    value = st.session_state.get(key)
+    if value is None or not isinstance(value, str) or value in options:
+        return
+    for language in i18n.LANGUAGES:
+        for option in options:
+            if name(option, language) == value:
+                st.session_state[key] = option
+                return
+
+
+def code_namer(code_list: str, none_key: str | None = None) -> Callable[[Any, str], str]:
+    """An option's label in a given language (what ``core.labeller`` shows in the current one)."""
+    return lambda code, language: (i18n.t(none_key, language) if none_key else "—") if code is None \
+        else i18n.label(code_list, code, language)
+
+
 def code_select(key_label: str, code_list: str, codes: tuple[str, ...], key: str,
-                value: str | None = None, optional: bool = False) -> str | None:
+                value: str | None = None, optional: bool = False, empty: bool = False) -> str | None:
+    """A code picker; ``empty`` starts with nothing chosen (a placeholder says to choose), for
+    choices that must never be preselected (an employment status)."""
     options: list[str | None] = ([None] if optional else []) + list(codes)
+    keep_choice(key, options, code_namer(code_list))
+    if empty:
+        return st.selectbox(t(key_label), options, index=options.index(value) if value in options else None,
+                            key=key, format_func=core_labeller(code_list), placeholder=t("forms.choose"))
     index = options.index(value) if value in options else 0
     return st.selectbox(t(key_label), options, index=index, key=key, format_func=core_labeller(code_list))
+
+
+def number_field(key_label: str, key: str, value: Decimal | float | int | None = None,
+                 decimals: int | None = None, problems: list[Problem] | None = None,
+                 field: str | None = None) -> str:
+    """The one number field: text typed as the user's locale writes numbers (``12,50`` in fi and
+    sv, ``12.50`` in en), read by ``pilot.domain.numbers`` through ``Checker(values, lang)``.
+
+    st.number_input is not used: in a browser it drops a decimal comma (``12,50`` became 1250).
+    The text is returned as typed; the check reads it in the user's language and an error shows
+    under the field. A starting value is written without grouping, so it reads back in any language.
+    """
+    if key not in st.session_state:
+        st.session_state[key] = "" if value is None else plain_number(value, lang(), decimals)
+    text = st.text_input(t(key_label), key=key,
+                         help=t("forms.number_help", example=plain_number(Decimal("12.5"), lang(), 1)))
+    if problems and field:
+        field_errors(problems, field)
+    return text
+
+
+def plain_number(value: Decimal | float | int, language: str, decimals: int | None = None) -> str:
+    """A number in the language's decimal separator, without grouping (``1250,5``)."""
+    from babel.numbers import format_decimal
+    pattern = "0" if decimals == 0 else "0." + "0" * decimals if decimals else "0.##########"
+    return format_decimal(Decimal(str(value)), format=pattern, locale=i18n.babel_locale(language))
+
+
+def future_confirm(prefix: str, problems: list[Problem]) -> bool:
+    """A second step for a date in the future: after a save found one, a tick box confirms it."""
+    if not any(p.key == "error.future_confirm" for p in problems):
+        return False
+    return st.checkbox(t("forms.confirm_future"), key=f"{prefix}_future_ok")
+
+
+def url_select(param: str, key_label: str, options: list[int], key: str,
+               format_func: Callable[[Any], str]) -> int | None:
+    """A picker of records the URL follows: ``?param=<id>`` opens one, picking another writes the
+    URL (a new history entry), and Back, a reload or a bookmark show the one the URL names.
+
+    The URL is the source of truth: when it changed outside the picker (Back, a link), the picker
+    takes the URL's value before it is drawn; a pick updates the URL in its callback.
+    """
+    raw = st.query_params.get(param, "")
+    seen = f"_url_{key}"
+    if st.session_state.get(seen) != raw:
+        st.session_state[key] = int(raw) if raw.isdigit() and int(raw) in options else None
+        st.session_state[seen] = raw
+
+    def follow() -> None:
+        chosen = st.session_state.get(key)
+        if chosen is None:
+            if param in st.query_params:
+                del st.query_params[param]
+        else:
+            st.query_params[param] = str(chosen)
+        st.session_state[seen] = st.query_params.get(param, "")
+
+    return st.selectbox(t(key_label), options, key=key, index=None, format_func=format_func,
+                        placeholder=t("common.choose"), on_change=follow)
 
 
 def field_errors(problems: list[Problem], field: str) -> None:
@@ -86,10 +178,10 @@ def language_switch() -> None:
         st.rerun()
 
 
-def language_namer():
+def language_namer(language: str | None = None):
     """format_func: a first language's name in the user's language (Babel), with the code."""
     from babel import Locale
-    names = Locale.parse(i18n.babel_locale(lang())).languages
+    names = Locale.parse(i18n.babel_locale(language or lang())).languages
 
     def name(code: str | None) -> str:
         if not code:
@@ -104,6 +196,7 @@ def first_language_picker(key: str, value: str | None = None) -> str | None:
     options = list(COMMON_LANGUAGES)
     if value and value not in options:
         options.insert(0, value)
+    keep_choice(key, options, lambda code, language: language_namer(language)(code))
     return st.selectbox(t("field.first_language"), options,
                         index=options.index(value) if value in options else None, key=key,
                         format_func=language_namer(), accept_new_options=True,
@@ -117,11 +210,12 @@ def employment_fields(prefix: str, problems: list[Problem], value: dict | None =
     out: dict[str, Any] = {}
     c1, c2 = st.columns(2)
     with c1:
+        # Never preselected: one click must not record a status nobody chose.
         out["status"] = code_select("field.status", "employment_status", EMPLOYMENT_STATUSES,
-                                    f"{prefix}_status", cur.get("status") or "unemployed")
-        out["weekly_hours"] = st.number_input(t("field.weekly_hours"), min_value=0.0, max_value=60.0,
-                                              step=0.5, value=cur.get("weekly_hours"), key=f"{prefix}_hours")
-        field_errors(problems, "weekly_hours")
+                                    f"{prefix}_status", cur.get("status"), empty=True)
+        field_errors(problems, "status")
+        out["weekly_hours"] = number_field("field.weekly_hours", f"{prefix}_hours", cur.get("weekly_hours"),
+                                           problems=problems, field="weekly_hours")
     with c2:
         out["employer_business_id"] = st.text_input(t("field.employer_business_id"),
                                                     value=cur.get("employer_business_id") or "",

@@ -13,7 +13,7 @@ import streamlit as st
 from pilot import i18n
 from pilot.domain import codes
 from pilot.domain.levels import LEVELS
-from pilot.domain.validation import Problem
+from pilot.domain.validation import Problem, check_employment, confirm_future
 from pilot.domain.work_trial import Warning as TrialWarning
 from pilot.ui import core, widgets
 from pilot.ui.core import labeller, lang, mapper, t
@@ -85,6 +85,7 @@ def note_fields(prefix: str, problems: list[Problem]) -> dict[str, Any]:
 
 def assessment_fields(prefix: str, problems: list[Problem]) -> dict[str, Any]:
     """One language assessment: skill, level, source and date."""
+    widgets.keep_choice(f"{prefix}_source", list(codes.SOURCES), widgets.code_namer("source"))
     values = {"skill": widgets.code_select("field.skill", "skill", codes.SKILLS, f"{prefix}_skill"),
               "level": level_select(f"{prefix}_level"),
               "source": st.radio(t("field.source"), codes.SOURCES, horizontal=True, key=f"{prefix}_source",
@@ -96,9 +97,18 @@ def assessment_fields(prefix: str, problems: list[Problem]) -> dict[str, Any]:
 
 
 def employment_change_fields(prefix: str, problems: list[Problem]) -> dict[str, Any]:
-    """A change of employment status from a day on."""
+    """A change of employment status from a day on (a day in the future asks for a confirmation)."""
     day = widgets.date_field("field.effective_on", f"{prefix}_date")
-    return {"effective_on": day, **widgets.employment_fields(prefix, problems)}
+    widgets.field_errors(problems, "effective_on")
+    values = {"effective_on": day, **widgets.employment_fields(prefix, problems)}
+    values["confirm_future"] = widgets.future_confirm(prefix, problems)
+    return values
+
+
+def check_employment_change(values: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
+    """The employment form's check: hours in the user's locale, a future day only when confirmed."""
+    clean, problems = check_employment(values, lang())
+    return clean, problems + confirm_future(clean, ("effective_on",), bool(values.get("confirm_future")))
 
 
 def person_name(row: dict[str, Any]) -> str:
@@ -113,6 +123,9 @@ def attendance_picker(prefix: str, people: list[dict[str, Any]], current: dict[i
     out = {}
     for person in people:
         value = current.get(person["id"], default)
+        widgets.keep_choice(f"{prefix}_att_{person['id']}", options,
+                            lambda code, language: i18n.label("attendance", code, language)
+                            if code != NOT_BOOKED else i18n.t("work.not_booked", language))
         choice = st.radio(md(person_name(person)), options, index=options.index(value), horizontal=True,
                           key=f"{prefix}_att_{person['id']}", format_func=mapper(names))
         if choice != NOT_BOOKED:
@@ -125,11 +138,11 @@ def session_fields(prefix: str, problems: list[Problem], current: dict[str, Any]
     cur = current or {}
     values = {"held_on": widgets.date_field("field.held_on", f"{prefix}_date", cur.get("held_on"))}
     widgets.field_errors(problems, "held_on")
-    values["minutes"] = st.number_input(t("field.minutes"), min_value=5, max_value=480, step=15,
-                                        value=int(cur.get("minutes") or 60), key=f"{prefix}_minutes")
-    widgets.field_errors(problems, "minutes")
+    values["minutes"] = widgets.number_field("field.minutes", f"{prefix}_minutes", int(cur.get("minutes") or 60),
+                                             decimals=0, problems=problems, field="minutes")
     values["kind"] = widgets.code_select("field.kind", "kind", codes.SESSION_KINDS, f"{prefix}_kind",
                                          cur.get("kind") or "language_lesson")
+    widgets.keep_choice(f"{prefix}_mode", list(codes.MODES), widgets.code_namer("mode"))
     values["mode"] = st.radio(t("field.mode"), codes.MODES, horizontal=True, key=f"{prefix}_mode",
                               index=codes.MODES.index(cur.get("mode") or "onsite"), format_func=labeller("mode"))
     values["topics"] = st.text_input(t("field.topics"), value=cur.get("topics") or "", key=f"{prefix}_topics")
