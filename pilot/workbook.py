@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -24,14 +25,14 @@ from openpyxl.styles import Font
 from sqlalchemy.engine import Connection, Engine
 
 from pilot import db
-from pilot.access import SYSTEM, Scope
+from pilot.access import SYSTEM, AccessDenied, Scope, can_edit_records
 from pilot.domain import codes, identifiers
-from pilot.domain.formulas import neutralise  # noqa: F401  (one rule for every export and download)
-from pilot.domain.validation import Checker, participant_fields
+from pilot.domain.dates import HELSINKI
+from pilot.domain.validation import Checker, Problem, participant_fields
 from pilot.i18n import label_lookup, t
-from pilot.records import attendance_totals, audit
+from pilot.records import attendance_totals, audit, costs, feedback
 from pilot.records import workbook_io as io_sql
-from pilot.workbook_read import (SHEETS, Row, Sheet, Workbook, WorkbookFileError,  # noqa: F401
+from pilot.workbook_read import (ABOUT, SHEETS, Row, Sheet, Workbook, WorkbookFileError,  # noqa: F401
                                  help_text, read_workbook)
 
 # Key columns and optional columns of each sheet (SHEETS, in write order, is in pilot.workbook_read).
@@ -63,6 +64,8 @@ _ENTITY = {"companies": "company", "participants": "participant", "sessions": "s
 # (migration 006 took held_on out of the sessions index, so a session's date stays editable).
 _LOCKED_WHEN_REFERENCED = {"participants": ("business_id", "coach"),
                            "sessions": ("business_id", "coach")}
+FORMAT = "pilot-workbook-2"  # the about sheet's format row
+_FORMULA_START = re.compile(r"^'*[=+\-@]")
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,7 @@ class _Plan:
     added: list[dict[str, Any]] = field(default_factory=list)
     # (stored row with id, new clean row, changed columns)
     updated: list[tuple[dict[str, Any], dict[str, Any], tuple[str, ...]]] = field(default_factory=list)
+    updated_rows: list[int] = field(default_factory=list)  # the sheet's row number of each update
     unchanged: int = 0
 
 
@@ -168,7 +172,6 @@ def _check_sessions(c: Checker) -> None:
     c.text("ref", required=True, max_len=64)
     c.business_id("business_id")
     c.date("held_on", required=True)
-    c.not_future("held_on")  # the same rule as the form: a session is logged after it is held
     c.integer("minutes", 5, 480, required=True)
     c.choice("kind", codes.SESSION_KINDS, required=True, labels=_labels("kind"))
     c.choice("mode", codes.MODES, required=True, labels=_labels("mode"))
@@ -281,9 +284,29 @@ class _Errors:
                                            if e.column in SHEETS.get(e.sheet, ()) else 99, e.key))
 
 
-def _check_rows(wb: Workbook, errors: _Errors) -> dict[str, list[tuple[Row, dict[str, Any], bool]]]:
-    """Each row's own checks; returns (row, clean values, row is valid) per sheet."""
-    out: dict[str, list[tuple[Row, dict[str, Any], bool]]] = {}
+@dataclass
+class _Checked:
+    row: Row
+    clean: dict[str, Any]
+    problems: list[Problem]
+    # Values of columns missing from the sheet, taken from the stored record the row matches.
+    filled: dict[str, Any] = field(default_factory=dict)
+
+
+def _key(name: str, clean: dict[str, Any]) -> tuple:
+    return tuple(clean.get(k) for k in KEYS[name])
+
+
+def _check_one(name: str, values: dict[str, Any], missing: list[str]) -> tuple[dict[str, Any], list[Problem]]:
+    c = Checker(values)
+    _CHECKS[name](c)
+    return c.clean, [p for p in c.problems if not (p.field in missing and p.key == "error.required")]
+
+
+def _check_rows(wb: Workbook, errors: _Errors) -> dict[str, list[_Checked]]:
+    """Each row's own checks. Their problems are reported by ``validate`` once a row that matches a
+    stored record has had the columns missing from its sheet filled in (``_fill_missing``)."""
+    out: dict[str, list[_Checked]] = {}
     for name, sheet in wb.sheets.items():
         missing = [c for c in SHEETS[name] if c not in sheet.columns and c not in OPTIONAL[name]]
         for column in missing:
@@ -296,75 +319,215 @@ def _check_rows(wb: Workbook, errors: _Errors) -> dict[str, list[tuple[Row, dict
             for column, value in row.values.items():
                 if isinstance(value, str) and identifiers.contains_hetu(value):
                     errors.add(name, row.number, column, value, "error.hetu")
-            c = Checker(row.values)
-            _CHECKS[name](c)
-            problems = [p for p in c.problems if not (p.field in missing and p.key == "error.required")]
-            for p in problems:
-                errors.add(name, row.number, p.field, row.values.get(p.field), p.key, **p.params)
-            key = tuple(c.clean.get(k) for k in KEYS[name])
+            clean, problems = _check_one(name, row.values, missing)
+            key = _key(name, clean)
             if all(k is not None for k in key):
                 if key in seen:
                     errors.add(name, row.number, KEYS[name][0], row.values.get(KEYS[name][0]),
                                "workbook.error.duplicate_key", first=str(seen[key]))
                 else:
                     seen[key] = row.number
-            checked.append((row, c.clean, not problems))
+            checked.append(_Checked(row, clean, problems))
         out[name] = checked
     return out
 
 
-def validate(conn: Connection, wb: Workbook, lang: str = "fi") -> Report:
-    """Check every row of the workbook and plan the import (nothing is written)."""
-    errors = _Errors()
-    checked = _check_rows(wb, errors)
-    wanted = _wanted({name: [clean for _, clean, _ in rows] for name, rows in checked.items()})
-    stored = {name: io_sql.sheet_rows(conn, name, SYSTEM, sorted(wanted[name])) for name in SHEETS}
-    users = io_sql.user_ids(conn)
+def _as_cell(value: Any) -> Any:
+    """A stored value as a cell of the file would hold it, for the row checks."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, (date, Decimal, int)):
+        return value.isoformat() if isinstance(value, date) else str(value)
+    return value
 
-    def keyed(name: str, rows: list[dict[str, Any]]) -> dict[tuple, dict[str, Any]]:
-        return {tuple(r[k] for k in KEYS[name]): r for r in rows}
 
-    stored_by_key = {name: keyed(name, rows) for name, rows in stored.items()}
-    file_by_key = {name: {tuple(clean.get(k) for k in KEYS[name]): clean for _, clean, _ in rows}
-                   for name, rows in checked.items()}
+def _fill_missing(wb: Workbook, checked: dict[str, list[_Checked]],
+                  stored: dict[str, dict[tuple, dict[str, Any]]]) -> None:
+    """Only what the file holds changes: a column missing from a sheet keeps each matched record's
+    stored value. The row is checked again with those values, so rules across columns (an exit
+    date after enrolment, an effect with its evaluation) see what the record will hold. Only
+    records inside the caller's scope are read this way."""
+    for name, items in checked.items():
+        absent = [c for c in SHEETS[name] if c not in wb.sheets[name].columns]
+        if not absent:
+            continue
+        for item in items:
+            old = stored[name].get(_key(name, item.clean))
+            if old is None or not old["in_scope"]:
+                continue
+            item.filled = {c: _as_cell(old.get(c)) for c in absent}
+            item.clean, item.problems = _check_one(name, {**item.row.values, **item.filled}, [])
+
+
+def _may_write(actor: Scope, sheet: str) -> bool:
+    """The same rule as the app's own writes: costs are the admin's, feedback the employer's and
+    the admin's, the other records the coaches' and the admin's."""
+    if sheet == "costs":
+        try:
+            costs.require_admin(actor)
+        except AccessDenied:
+            return False
+        return True
+    if sheet == "feedback":
+        return actor.role in feedback.GIVERS
+    return can_edit_records(actor)
+
+
+_UNKNOWN = {"companies": "error.unknown_company", "participants": "workbook.error.unknown_participant",
+            "sessions": "workbook.error.unknown_session"}
+OUTSIDE = "importscope.error.outside"
+NOT_YOURS = "importscope.error.admin_only"
+STALE = "importscope.error.stale"
+
+
+def _check_references(actor: Scope, checked: dict[str, list[_Checked]],
+                      stored: dict[str, dict[tuple, dict[str, Any]]], users: dict[str, int],
+                      errors: _Errors) -> None:
+    """Every reference resolves, and every row lies inside the caller's scope.
+
+    ``in_scope`` of a stored row comes from SQL (``io_sql.stored_rows``). For a caller bound to
+    companies, a company, participant or session that is not theirs reads exactly like one that
+    does not exist (OUTSIDE), so the import never tells whether another company's record exists;
+    a bound coach adds no companies (they would not be bound to them). Rows of a sheet the caller
+    may not write are NOT_YOURS unless they leave an in-scope record as it is (``_plan``)."""
+    scoped = actor.company_ids is not None
+    in_file = {name: {_key(name, i.clean): i.clean for i in items} for name, items in checked.items()}
 
     def known(sheet: str, value: Any) -> dict[str, Any] | None:
         """The row with this one-column key in the file, else in the database."""
-        return file_by_key.get(sheet, {}).get((value,)) or stored_by_key[sheet].get((value,))
+        return in_file.get(sheet, {}).get((value,)) or stored[sheet].get((value,))
 
-    for name, rows in checked.items():
-        for row, clean, _ in rows:
+    def reachable(sheet: str, value: Any) -> bool:
+        if not scoped:
+            return known(sheet, value) is not None
+        old = stored[sheet].get((value,))
+        if old is not None:
+            return bool(old["in_scope"])
+        new = in_file.get(sheet, {}).get((value,))
+        return sheet != "companies" and new is not None and bool(new.get("business_id")) \
+            and reachable("companies", new["business_id"])
+
+    for name, items in checked.items():
+        may_write = _may_write(actor, name)
+        for item in items:
+            row, clean = item.row, item.clean
+
             def bad(column: str, key: str, **params: Any) -> None:
-                errors.add(name, row.number, column, row.values.get(column), key, **params)
+                errors.add(name, row.number, column, {**row.values, **item.filled}.get(column), key, **params)
 
-            if clean.get("business_id") and name != "companies" and not known("companies", clean["business_id"]):
-                bad("business_id", "error.unknown_company")
+            old = stored[name].get(_key(name, clean))
+            if not may_write and (old is None or not old["in_scope"]):
+                bad(KEYS[name][0], NOT_YOURS)
+                continue
+            if name == "companies":
+                if scoped and not (old is not None and old["in_scope"]):
+                    bad("business_id", OUTSIDE)
+                continue
             if clean.get("coach") and clean["coach"] not in users:
                 bad("coach", "error.unknown_coach")
-            code = clean.get("participant_code")
-            participant = known("participants", code) if code else None
-            if code and participant is None:
-                bad("participant_code", "workbook.error.unknown_participant")
-            if name == "attendance" and clean.get("session_ref"):
-                session = known("sessions", clean["session_ref"])
-                if session is None:
-                    bad("session_ref", "workbook.error.unknown_session")
-                elif participant is not None and session.get("held_on") and participant.get("enrolled_on"):
+            refused = False
+            bid = clean.get("business_id")
+            # A caseload participant of another company stays where it is and stays reachable.
+            stays = old is not None and old["in_scope"] and old.get("business_id") == bid
+            if bid and not (reachable("companies", bid) or stays):
+                bad("business_id", OUTSIDE if scoped else _UNKNOWN["companies"])
+                refused = True
+            for column, sheet in (("participant_code", "participants"), ("session_ref", "sessions")):
+                if clean.get(column) and not reachable(sheet, clean[column]):
+                    bad(column, OUTSIDE if scoped else _UNKNOWN[sheet])
+                    refused = True
+            if refused:
+                continue
+            if old is not None and not old["in_scope"]:
+                bad(KEYS[name][0], OUTSIDE)  # a key already taken by a record outside the scope
+                continue
+            if name == "attendance":
+                participant, session = known("participants", clean.get("participant_code")), \
+                    known("sessions", clean.get("session_ref"))
+                if participant and session and session.get("held_on") and participant.get("enrolled_on"):
                     held = session["held_on"]
                     exited = participant.get("exited_on")
                     if participant["enrolled_on"] > held or (exited is not None and exited < held):
                         bad("participant_code", "workbook.error.not_enrolled", held_on=held.strftime("%d.%m.%Y"))
 
+
+def validate(conn: Connection, wb: Workbook, lang: str = "fi", actor: Scope = SYSTEM,
+             overwrite: bool = False) -> Report:
+    """Check every row of the workbook against ``actor``'s scope and plan the import (nothing is
+    written). With an about sheet and no ``overwrite``, a row whose record changed after the
+    export is an error."""
+    errors = _Errors()
+    if not can_edit_records(actor):
+        errors.add("", 0, "", "", "importscope.error.role")
+        return Report(errors.sorted(), {}, lang)
+    checked = _check_rows(wb, errors)
+    wanted = _wanted({name: [i.clean for i in items] for name, items in checked.items()})
+    stored_rows = {name: io_sql.stored_rows(conn, name, actor, sorted(wanted[name])) for name in SHEETS}
+    stored = {name: {_key(name, r): r for r in rows} for name, rows in stored_rows.items()}
+    _fill_missing(wb, checked, stored)
+    for name, items in checked.items():
+        for item in items:
+            values = {**item.row.values, **item.filled}
+            for p in item.problems:
+                errors.add(name, item.row.number, p.field, values.get(p.field), p.key, **p.params)
+    _check_references(actor, checked, stored, io_sql.user_ids(conn), errors)
+    since = _exported_at(wb, errors)
+
     plans: dict[str, _Plan] = {}
-    counts: dict[str, Counts] = {}
     if not errors.items:
-        locked = _locked_ids(conn, stored)
-        for name, rows in checked.items():
-            plan = _plan(name, [(row, clean) for row, clean, _ in rows], stored_by_key[name],
-                         locked.get(name), errors)
-            plans[name] = plan
-            counts[name] = Counts(len(plan.added), len(plan.updated), plan.unchanged)
+        locked = _locked_ids(conn, stored_rows)
+        for name, items in checked.items():
+            plans[name] = _plan(name, items, stored[name], set(wb.sheets[name].columns), locked.get(name),
+                                _may_write(actor, name), errors)
+        if since is not None and not overwrite:
+            _check_stale(conn, actor, since, plans, errors)
+    counts = {name: Counts(len(p.added), len(p.updated), p.unchanged) for name, p in plans.items()}
     return Report(errors.sorted(), counts if not errors.items else {}, lang, plans)
+
+
+def _exported_at(wb: Workbook, errors: _Errors) -> datetime | None:
+    """When the workbook was exported (naive UTC, as the database stores times); None without an
+    about sheet. An about sheet whose time cannot be read is one error."""
+    if not wb.about:
+        return None
+    try:
+        stamp = datetime.fromisoformat(wb.about.get("exported_at", ""))
+    except ValueError:
+        stamp = None
+    if stamp is None or stamp.tzinfo is None:
+        errors.add("about", 0, "exported_at", wb.about.get("exported_at", ""), "importscope.error.about")
+        return None
+    return stamp.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+# Whose audit rows tell that the app changed a sheet's record (pilot/records/*): the entity and
+# the stored column its entity id comes from; the others log their own row's id.
+_APP_AUDIT = {"attendance": ("session", "session_id"), "employment": ("employment", "participant_id"),
+              "costs": ("cost", "ref")}
+
+
+def _check_stale(conn: Connection, actor: Scope, since: datetime, plans: dict[str, _Plan],
+                 errors: _Errors) -> None:
+    """No silent overwrite: a row that would change a record changed after the export (in the app,
+    or by another user's import) is an error naming when and by whom."""
+    for name, plan in plans.items():
+        if not plan.updated:
+            continue
+        entity, column = _APP_AUDIT.get(name, (_ENTITY[name], "id"))
+        app_ids = [str(old[column]) for old, _, _ in plan.updated]
+        keys = [_entity_id(name, old) for old, _, _ in plan.updated]
+        found = io_sql.changes_since(conn, since, entity, app_ids, _ENTITY[name], keys, actor.username)
+        for number, app_id, key in zip(plan.updated_rows, app_ids, keys):
+            hits = [h for h in (found.get(("app", app_id)), found.get(("import", key))) if h]
+            if hits:
+                when, who = max(hits)
+                local = when.replace(tzinfo=timezone.utc).astimezone(HELSINKI)
+                errors.add(name, number, KEYS[name][0], key, STALE,
+                           when=local.strftime("%d.%m.%Y %H:%M"), who=who)
 
 
 def _wanted(cleans: dict[str, list[dict[str, Any]]]) -> dict[str, set[str]]:
@@ -392,14 +555,15 @@ def _locked_ids(conn: Connection, stored: dict[str, list[dict[str, Any]]]) -> di
             "sessions": io_sql.referenced_session_ids(conn, [r["id"] for r in stored["sessions"]])}
 
 
-def _plan(name: str, rows: list[tuple[Row, dict[str, Any]]], stored: dict[tuple, dict[str, Any]],
-          locked: set[int] | None, errors: _Errors) -> _Plan:
-    """Compare each file row with the stored row of its key: add, update or leave alone."""
+def _plan(name: str, items: list[_Checked], stored: dict[tuple, dict[str, Any]], present: set[str],
+          locked: set[int] | None, may_write: bool, errors: _Errors) -> _Plan:
+    """Compare each file row with the stored row of its key: add, update or leave alone. Only the
+    columns the sheet holds are compared (a missing column changes nothing)."""
     plan = _Plan()
-    columns = [c for c in SHEETS[name] if c not in KEYS[name]]
-    for row, clean in rows:
-        key = tuple(clean.get(k) for k in KEYS[name])
-        old = stored.get(key)
+    columns = [c for c in SHEETS[name] if c not in KEYS[name] and c in present]
+    for item in items:
+        row, clean = item.row, item.clean
+        old = stored.get(_key(name, clean))
         if old is None:
             plan.added.append(clean)
             continue
@@ -407,12 +571,15 @@ def _plan(name: str, rows: list[tuple[Row, dict[str, Any]]], stored: dict[tuple,
         if not changed:
             plan.unchanged += 1
             continue
+        if not may_write:
+            errors.add(name, row.number, KEYS[name][0], row.values.get(KEYS[name][0]), NOT_YOURS)
         if locked is not None and old["id"] in locked:
             for column in changed:
                 if column in _LOCKED_WHEN_REFERENCED.get(name, ()):
                     errors.add(name, row.number, column, row.values.get(column),
                                "workbook.error.locked_reference")
         plan.updated.append((old, clean, changed))
+        plan.updated_rows.append(row.number)
     return plan
 
 
@@ -464,7 +631,8 @@ def _write(conn: Connection, actor: Scope, plans: dict[str, _Plan]) -> None:
         if name == "attendance":  # the sessions carry their totals of marks
             attendance_totals.refresh(conn, attendance_totals.by_session(
                 added + [row for rows in groups.values() for row in rows]))
-        io_sql.audit_rows(conn, actor.username, "update", entity,
+        # Logged as "import" too, so the stale check tells an import's change from the app's.
+        io_sql.audit_rows(conn, actor.username, "import", entity,
                           [(_entity_id(name, clean), *audit.changed(old, {c: clean.get(c) for c in changed}))
                            for old, clean, changed in plan.updated])
         if name in ("companies", "participants", "sessions") and plan.added:
@@ -477,8 +645,9 @@ def _entity_id(name: str, clean: dict[str, Any]) -> str:
 
 
 def import_workbook(engine: Engine, path: Path | str, actor: Scope, dry_run: bool = False,
-                    lang: str = "fi") -> ImportResult:
-    """Validate the whole file and, when it has no error and this is no dry run, write it.
+                    lang: str = "fi", overwrite: bool = False) -> ImportResult:
+    """Validate the whole file as ``actor`` may change it and, when it has no error and this is no
+    dry run, write it. ``overwrite`` applies rows whose records changed after the export.
 
     All or nothing in one transaction: with any error nothing is written.
     """
@@ -488,11 +657,11 @@ def import_workbook(engine: Engine, path: Path | str, actor: Scope, dry_run: boo
         return ImportResult([RowError("", 0, "", "", exc.key, exc.params)], {}, dry_run, False)
     if dry_run:
         with engine.connect() as conn:
-            report = validate(conn, wb, lang)
+            report = validate(conn, wb, lang, actor, overwrite)
             conn.rollback()
         return ImportResult(report.errors, report.counts, True, False)
     with db.transaction(engine) as conn:
-        report = validate(conn, wb, lang)
+        report = validate(conn, wb, lang, actor, overwrite)
         if report.errors:
             return ImportResult(report.errors, {}, False, False)
         _write(conn, actor, report.plans)
@@ -500,6 +669,13 @@ def import_workbook(engine: Engine, path: Path | str, actor: Scope, dry_run: boo
 
 
 # ---------------------------------------------------------------- export
+
+def neutralise(value: Any) -> Any:
+    """A text that a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and _FORMULA_START.match(value):
+        return "'" + value
+    return value
+
 
 def _export_value(column: str, value: Any, fmt: str) -> Any:
     if value is None:
@@ -528,9 +704,14 @@ def export_workbook(conn: Connection, scope: Scope, path: Path | str, fmt: str =
     if fmt not in ("xlsx", "csv"):
         raise ValueError(fmt)
     path = Path(path)
+    # Taken before the rows are read: a change made while they are read counts as after the export.
+    exported_at = db.utcnow().replace(tzinfo=timezone.utc).isoformat()
+    about = [["key", "value"], ["format", FORMAT], ["exported_at", exported_at]]
     data = export_rows(conn, scope)
     if fmt == "csv":
         path.mkdir(parents=True, exist_ok=True)
+        with (path / f"{ABOUT}.csv").open("w", encoding="utf-8-sig", newline="") as handle:
+            csv.writer(handle).writerows(about)
         for name, rows in data.items():
             with (path / f"{name}.csv").open("w", encoding="utf-8-sig", newline="") as handle:
                 writer = csv.writer(handle)
@@ -552,6 +733,9 @@ def export_workbook(conn: Connection, scope: Scope, path: Path | str, fmt: str =
                         value = cell
                     cells.append(value)
                 ws.append(cells)
+        ws = book.create_sheet(ABOUT)  # last: the first sheet stays the companies
+        for pair in about:
+            ws.append(pair)
         path.parent.mkdir(parents=True, exist_ok=True)
         book.save(path)
     audit.record(conn, scope, "export", "workbook", None, after={n: len(r) for n, r in data.items()},

@@ -367,7 +367,7 @@ def test_a_changed_row_updates_and_is_audited(pilot_db: Engine, tmp_path: Path) 
         {"participants": 1, "attendance": 1, "companies": 1}
     with pilot_db.connect() as conn:
         rows = conn.execute(sa.text("SELECT entity, entity_id, before_json, after_json FROM audit_log "
-                                    "WHERE action = 'update' ORDER BY entity")).all()
+                                    "WHERE action = 'import' AND before_json IS NOT NULL ORDER BY entity")).all()
         version = conn.execute(sa.text("SELECT version FROM participants WHERE code = 'P-001'")).scalar_one()
     assert [(r.entity, r.entity_id, json.loads(r.before_json), json.loads(r.after_json)) for r in rows] == [
         ("attendance", "S-1/P-001", {"status": "present"}, {"status": "absent"}),

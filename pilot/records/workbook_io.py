@@ -11,15 +11,15 @@ SELECT list zips them on DuckDB and PostgreSQL alike.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from pilot.access import Scope
+from pilot.access import SYSTEM, Scope
 from pilot.db import utcnow
 from pilot.records._scope import bound, company_condition, participant_condition
-from pilot.records._versioned import STAMPED
 from pilot.records.audit import _json
 
 # The SELECT of each sheet: the sheet's columns by natural key, plus ids the import needs.
@@ -27,45 +27,47 @@ from pilot.records.audit import _json
 _SHEET_SQL: dict[str, tuple[str, str]] = {
     "companies": (
         "SELECT c.business_id, c.name, c.industry, c.size_class, c.joined_on, c.left_on, "
-        "c.contact_name, c.contact_email, c.id FROM companies c WHERE {company}",
+        "c.contact_name, c.contact_email, c.id{flag} FROM companies c WHERE {company}",
         "c.business_id"),
     "participants": (
         "SELECT p.code, c.business_id, p.enrolled_on, p.exited_on, p.first_language, p.job_title, "
         "p.occupation_code, p.share_with_employer, u.username AS coach, {display_name} AS display_name, "
-        "p.id FROM participants p JOIN companies c ON c.id = p.company_id "
+        "p.id{flag} FROM participants p JOIN companies c ON c.id = p.company_id "
         "LEFT JOIN users u ON u.id = p.coach_id WHERE {participant}",
         "p.code"),
     "sessions": (
         "SELECT s.ref, c.business_id, s.held_on, s.minutes, s.kind, s.mode, u.username AS coach, "
-        "s.topics, s.notes, s.id FROM sessions s JOIN companies c ON c.id = s.company_id "
+        "s.topics, s.notes, s.id{flag} FROM sessions s JOIN companies c ON c.id = s.company_id "
         "LEFT JOIN users u ON u.id = s.coach_id WHERE {company}",
         "s.ref"),
     "attendance": (
-        "SELECT s.ref AS session_ref, p.code AS participant_code, a.status, a.id FROM attendance a "
+        "SELECT s.ref AS session_ref, p.code AS participant_code, a.status, a.id, s.id AS session_id{flag} "
+        "FROM attendance a "
         "JOIN sessions s ON s.id = a.session_id JOIN participants p ON p.id = a.participant_id "
         "WHERE {company} AND {participant}",
         "s.ref, p.code"),
     "adaptations": (
         "SELECT d.ref, c.business_id, p.code AS participant_code, d.type, d.description, d.proposed_on, "
-        "d.agreed_on, d.in_use_on, d.evaluated_on, d.dropped_on, d.effect, d.owner, d.id "
+        "d.agreed_on, d.in_use_on, d.evaluated_on, d.dropped_on, d.effect, d.owner, d.id{flag} "
         "FROM adaptations d JOIN companies c ON c.id = d.company_id "
         "LEFT JOIN participants p ON p.id = d.participant_id WHERE {company}",
         "d.ref"),
     "assessments": (
-        "SELECT p.code AS participant_code, a.skill, a.assessed_on, a.source, a.level, a.id "
+        "SELECT p.code AS participant_code, a.skill, a.assessed_on, a.source, a.level, a.id{flag} "
         "FROM assessments a JOIN participants p ON p.id = a.participant_id WHERE {participant}",
         "p.code, a.skill, a.assessed_on, a.source"),
     "employment": (
         "SELECT p.code AS participant_code, e.effective_on, e.status, e.weekly_hours, e.subsidised, "
-        "e.employer_business_id, e.id FROM employment e JOIN participants p ON p.id = e.participant_id "
+        "e.employer_business_id, e.id, p.id AS participant_id{flag} "
+        "FROM employment e JOIN participants p ON p.id = e.participant_id "
         "WHERE {participant}",
         "p.code, e.effective_on"),
     "feedback": (
-        "SELECT c.business_id, f.given_on, f.score, f.comment, f.id FROM feedback f "
+        "SELECT c.business_id, f.given_on, f.score, f.comment, f.id{flag} FROM feedback f "
         "JOIN companies c ON c.id = f.company_id WHERE {company}",
         "c.business_id, f.given_on"),
     "costs": (
-        "SELECT k.ref, k.incurred_on, k.category, k.amount_eur, k.description, c.business_id, k.id "
+        "SELECT k.ref, k.incurred_on, k.category, k.amount_eur, k.description, c.business_id, k.id{flag} "
         "FROM costs k LEFT JOIN companies c ON c.id = k.company_id WHERE {company}",
         "k.ref"),
 }
@@ -96,7 +98,7 @@ COLUMN_TYPES: dict[str, dict[str, str]] = {
     "costs": {"ref": _V, "incurred_on": _D, "category": _V, "amount_eur": "DECIMAL(12, 2)",
               "description": _V, "company_id": _B},
 }
-_VERSIONED = STAMPED  # every versioned table (pilot/records/_versioned.py)
+_VERSIONED = {"companies", "participants", "sessions", "adaptations"}
 
 
 # The one-column key an import narrows each sheet's stored rows by (attendance: its session).
@@ -112,20 +114,46 @@ def sheet_rows(conn: Connection, sheet: str, scope: Scope,
 
     With ``keys``, only the rows whose KEY_FILTER column is one of them: an import compares a
     file with the rows it names, not with a national database of ten million sessions."""
-    if keys is not None and not keys:
-        return []
-    sql, order = _SHEET_SQL[sheet]
-    if keys is not None:
-        sql += _IN_KEYS.format(column=KEY_FILTER[sheet])
+    return _rows(conn, sheet, scope, keys, flag=None)
+
+
+def stored_rows(conn: Connection, sheet: str, actor: Scope, keys: Sequence[str]) -> list[dict[str, Any]]:
+    """The stored rows an import names, whoever may see them, each with ``in_scope``: whether the
+    actor's scope covers the row, decided in SQL by the same conditions every read applies.
+
+    The import compares a file row with its stored row only when ``in_scope`` is true; a row
+    outside is an error that never shows or compares the stored values."""
+    return _rows(conn, sheet, SYSTEM, keys, flag=actor)
+
+
+def _scope_sql(sheet: str, scope: Scope, template: str) -> tuple[str, dict[str, Any]]:
+    """The sheet's scope condition (``template`` names {company} and {participant}) and its binds."""
     company, params = company_condition(scope, _COMPANY_COLUMN[sheet])
     participant, p_params = participant_condition(scope, "p.company_id", "p.coach_id")
     if scope.role == "employer":
         participant += " AND p.share_with_employer = TRUE"
     # participant_condition reuses the company bind name; its values are the same scope.
     params.update(p_params)
+    return template.format(company=company, participant=participant), params
+
+
+def _rows(conn: Connection, sheet: str, scope: Scope, keys: Sequence[str] | None,
+          flag: Scope | None) -> list[dict[str, Any]]:
+    if keys is not None and not keys:
+        return []
+    sql, order = _SHEET_SQL[sheet]
+    select, _, template = sql.rpartition(" WHERE ")
+    where, params = _scope_sql(sheet, scope, template)
+    in_scope = ""
+    if flag is not None:
+        condition, flag_params = _scope_sql(sheet, flag, template)
+        in_scope = f", CASE WHEN {condition} THEN TRUE ELSE FALSE END AS in_scope"
+        params.update(flag_params)  # ``scope`` here is the whole pilot: its condition has no binds
     display = "p.display_name" if scope.sees_names else "NULL"
-    text = sql.format(company=company, participant=participant, display_name=display) + f" ORDER BY {order}"
-    clause = bound(text, params)  # scope lists expand into IN lists; the keys go as one array
+    text = f"{select.format(flag=in_scope, display_name=display)} WHERE {where}"
+    if keys is not None:
+        text += _IN_KEYS.format(column=KEY_FILTER[sheet])
+    clause = bound(text + f" ORDER BY {order}", params)  # scope lists expand into IN lists; keys: one array
     if keys is not None:
         params["keys"] = list(keys)
     return [dict(r._mapping) for r in conn.execute(clause, params)]
@@ -228,3 +256,28 @@ def audit_rows(conn: Connection, actor: str, action: str, entity: str,
         "UNNEST(CAST(:action AS VARCHAR[])), UNNEST(CAST(:entity AS VARCHAR[])), "
         "UNNEST(CAST(:entity_id AS VARCHAR[])), UNNEST(CAST(:before AS VARCHAR[])), "
         "UNNEST(CAST(:after AS VARCHAR[]))"), params)
+
+
+# What an app write logs (pilot/records/*: entity id = the row's id, a cost's ref, an employment
+# row's participant id, a session's id for its attendance); the import logs ``import`` by natural key.
+_APP_ACTIONS = ("create", "update", "delete", "anonymise")
+
+
+def changes_since(conn: Connection, since: datetime, app_entity: str, app_ids: Sequence[str],
+                  import_entity: str, import_keys: Sequence[str], importer: str) -> dict[tuple[str, str], tuple[datetime, str]]:
+    """The latest change after ``since`` of each record, from the audit log: app writes by entity
+    id, and imports by another user than ``importer`` by natural key. Maps ("app", entity id) and
+    ("import", key) to (when, who)."""
+    if not app_ids and not import_keys:
+        return {}
+    actions = ", ".join(f"'{a}'" for a in _APP_ACTIONS)  # fixed literals, never input
+    rows = conn.execute(sa.text(
+        "SELECT entity_id, occurred_at, actor, action FROM audit_log WHERE occurred_at > :since AND ("
+        f"(entity = :app_entity AND action IN ({actions}) "
+        "AND entity_id IN (SELECT UNNEST(CAST(:app_ids AS VARCHAR[])))) OR "
+        "(entity = :import_entity AND action = 'import' AND actor <> :importer "
+        "AND entity_id IN (SELECT UNNEST(CAST(:import_keys AS VARCHAR[]))))) ORDER BY occurred_at, id"),
+        {"since": since, "app_entity": app_entity, "app_ids": list(app_ids), "import_entity": import_entity,
+         "import_keys": list(import_keys), "importer": importer})
+    return {("import" if r.action == "import" else "app", r.entity_id): (r.occurred_at, r.actor)
+            for r in rows}  # in time order: the latest wins

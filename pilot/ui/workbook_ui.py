@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Any
 
+import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Connection
 
@@ -28,27 +28,33 @@ def _with_file(name: str, data: bytes, work):
         return work(path)
 
 
-def preview(name: str, data: bytes, actor: Scope, lang: str) -> workbook.ImportResult:
-    """A dry run: every error, or what would be added, updated and left alone."""
+def preview(name: str, data: bytes, actor: Scope, lang: str, overwrite: bool = False) -> workbook.ImportResult:
+    """A dry run in the caller's scope: every error, or what would be added, updated and left alone."""
     return _with_file(name, data, lambda p: workbook.import_workbook(engine(), p, actor, dry_run=True,
-                                                                      lang=lang))
+                                                                      lang=lang, overwrite=overwrite))
 
 
-def run_import(name: str, data: bytes, actor: Scope, lang: str) -> workbook.ImportResult:
+def run_import(name: str, data: bytes, actor: Scope, lang: str, overwrite: bool = False) -> workbook.ImportResult:
     """The real import, all or nothing (the file is validated again inside the transaction)."""
-    return _with_file(name, data, lambda p: workbook.import_workbook(engine(), p, actor, lang=lang))
+    return _with_file(name, data, lambda p: workbook.import_workbook(engine(), p, actor, lang=lang,
+                                                                      overwrite=overwrite))
 
 
-def error_rows(result: workbook.ImportResult, lang: str) -> list[dict[str, Any]]:
-    return [{i18n.t("wbpage.col.sheet", lang): e.sheet, i18n.t("wbpage.col.row", lang): e.row or "",
+def has_stale_rows(result: workbook.ImportResult) -> bool:
+    """Whether some rows would undo changes made after the export (the overwrite box is offered)."""
+    return any(e.key == workbook.STALE for e in result.errors)
+
+
+def error_rows(result: workbook.ImportResult, lang: str) -> pd.DataFrame:
+    return pd.DataFrame([{i18n.t("wbpage.col.sheet", lang): e.sheet, i18n.t("wbpage.col.row", lang): e.row or "",
              i18n.t("wbpage.col.column", lang): e.column, i18n.t("wbpage.col.value", lang): e.value,
-             i18n.t("wbpage.col.message", lang): e.message(lang)} for e in result.errors]
+             i18n.t("wbpage.col.message", lang): e.message(lang)} for e in result.errors])
 
 
-def count_rows(result: workbook.ImportResult, lang: str) -> list[dict[str, Any]]:
-    return [{i18n.t("wbpage.col.sheet", lang): sheet, i18n.t("wbpage.col.added", lang): c.added,
+def count_rows(result: workbook.ImportResult, lang: str) -> pd.DataFrame:
+    return pd.DataFrame([{i18n.t("wbpage.col.sheet", lang): sheet, i18n.t("wbpage.col.added", lang): c.added,
              i18n.t("wbpage.col.updated", lang): c.updated, i18n.t("wbpage.col.unchanged", lang): c.unchanged}
-            for sheet, c in result.counts.items()]
+            for sheet, c in result.counts.items()])
 
 
 def export(conn: Connection, scope: Scope) -> bytes:
