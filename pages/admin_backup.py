@@ -21,13 +21,14 @@ if files:
     chosen = st.selectbox(t("backup.existing"), [f.name for f in files], key="backup_pick",
                           label_visibility="collapsed")
     st.download_button(t("backup.download"), backup_ui.read_backup(chosen), file_name=chosen,
-                       mime="application/octet-stream", key="backup_download")
+                       mime="application/octet-stream", key="backup_download",
+                       on_click=backup_ui.record_download, args=(chosen,))  # on record
 
 st.subheader(t("backup.restore_title"))
 st.warning(t("backup.restore_warning"))
 upload = st.file_uploader(t("backup.upload"), type=["duckdb"], key="backup_upload")
 agreed = st.checkbox(t("backup.confirm"), key="backup_confirm")
 if st.button(t("backup.restore_button"), disabled=upload is None or not agreed, key="backup_restore"):
-    if core.attempt(lambda: backup_ui.restore_from(upload.getvalue())) is not None:
+    if core.attempt(lambda: backup_ui.restore_from(upload.getvalue(), upload.name)) is not None:
         core.flash("backup.restored", path=upload.name)
         st.rerun()

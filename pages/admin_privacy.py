@@ -7,7 +7,7 @@ from pilot.config import settings
 from pilot.domain.dates import today
 from pilot.domain.identifiers import IdentityCodeFound
 from pilot.records import participants, privacy
-from pilot.ui import core, widgets
+from pilot.ui import core, reads, widgets
 from pilot.ui.core import t
 from pilot.ui.safe import md
 
@@ -16,6 +16,7 @@ st.title(t("admin.privacy.title"))
 core.show_flash()
 
 people = core.read(lambda c: participants.list_participants(c, scope, status=None))
+reads.record_view(scope, "privacy_picker")
 labels = {p["id"]: f"{p['code']} · {p['display_name'] or '—'} · {p['company_name']}" for p in people}
 export_tab, anon_tab, retention_tab = st.tabs([t("admin.privacy.export"), t("admin.privacy.anonymise"),
                                                t("admin.privacy.retention")], key="privacy_tabs")

@@ -3,7 +3,7 @@ The forms are in pilot/ui/company_forms.py."""
 import streamlit as st
 
 from pilot.records import companies, participants
-from pilot.ui import company_forms, core, widgets
+from pilot.ui import company_forms, core, reads, widgets
 from pilot.ui.core import t
 from pilot.ui.safe import md
 
@@ -13,6 +13,7 @@ core.show_flash()
 
 search = st.text_input(t("common.search"), key="company_search", placeholder=t("companies.search_hint"))
 rows = core.read(lambda c: companies.list_companies(c, scope, search=search or None))
+reads.record_view(scope, "company_list", {"search": search})
 st.caption(t("common.rows", count=len(rows)))
 picked = widgets.table(rows, {"name": "field.name", "business_id": "field.business_id",
                               "industry": "field.industry", "active": "companies.active",
@@ -29,6 +30,7 @@ company = core.read(lambda c: companies.get_company(c, scope, company_id)) if co
 if company:
     st.header(md(f"{company['name']} ({company['business_id']})"))
     people = core.read(lambda c: participants.list_participants(c, scope, company_id=company["id"]))
+    reads.record_view(scope, "company_participants", {"company": company["id"]})
     st.subheader(t("nav.participants"))
     widgets.table(people, {"code": "field.code", "display_name": "field.display_name",
                            "job_title": "field.job_title", "enrolled_on": "field.enrolled_on",

@@ -4,7 +4,7 @@ import streamlit as st
 from pilot import i18n
 from pilot.domain.dates import today
 from pilot.records import week
-from pilot.ui import core, widgets, work
+from pilot.ui import core, reads, widgets, work
 from pilot.ui.core import t
 
 LIMIT = 200  # rows per list: a whole-pilot view can hold tens of thousands
@@ -13,6 +13,7 @@ st.title(t("work.week.title"))
 core.show_flash()
 day = today()
 data = core.read(lambda c: week.my_week(c, scope, day))
+reads.record_view(scope, "my_week", {"day": day})
 monday, sunday = week.week_bounds(day)
 
 c1, c2 = st.columns(2)

@@ -6,7 +6,7 @@ from pilot.domain import work_trial
 from pilot.domain.dates import today
 from pilot.domain.work_checks import check_assessment, check_note
 from pilot.records import adaptations, assessments, employment, participants, timeline
-from pilot.ui import core, participant_forms, session, undo, widgets, work
+from pilot.ui import core, participant_forms, reads, session, undo, widgets, work
 from pilot.ui.core import t
 from pilot.ui.safe import md
 
@@ -14,6 +14,7 @@ scope = core.require_role("coach", "admin")
 st.title(t("work.participant.title"))
 core.show_flash()
 people = core.read(lambda c: participants.list_participants(c, scope))
+reads.record_view(scope, "participant_picker")
 names = {p["id"]: work.person_name(p) for p in people}
 # ?participant=<id> (checked against the scope by pilot/ui/session.py) names the person shown:
 # the URL follows the picker, so Back, a reload or a bookmark open the same person.

@@ -15,6 +15,8 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from pilot import db
+from pilot.access import Scope
+from pilot.records import audit
 
 
 class BackupNotPossible(Exception):
@@ -64,9 +66,12 @@ def validate_backup(path: Path) -> list[str]:
         engine.dispose()
 
 
-def restore(engine: Engine, source: Path) -> None:
+def restore(engine: Engine, source: Path, actor: Scope | str = "system", name: str | None = None) -> None:
     """Replace the database with a backup. The current file is kept beside it as ``*.before-restore``.
 
+    On record in both: the replaced database's own log (in the ``.before-restore`` copy) ends with
+    who replaced it with which file, and the restored database gets a row saying who restored
+    which file when. ``name`` is the file's name as the user knows it (an upload's name).
     ``engine`` is closed: the caller opens a new one (the app clears its cached engine).
     """
     target = db.database_file(engine)
@@ -84,12 +89,16 @@ def restore(engine: Engine, source: Path) -> None:
     except BackupNotPossible:
         staged.unlink()
         raise
+    shown = name or source.name
+    kept = target.with_name(target.name + ".before-restore")
     with db.WRITE_GATE.exclusive():
+        with engine.begin() as conn:  # the gate is held: no writer of the app is in between
+            audit.record(conn, actor, "export", "database", kept.name, after={"replaced_by": shown})
         db.checkpoint(engine)
         engine.dispose()
         db.dispose_shared()
         if target.exists():
-            shutil.copyfile(target, target.with_name(target.name + ".before-restore"))
+            shutil.copyfile(target, kept)
         wal = target.with_name(target.name + ".wal")
         if wal.exists():
             wal.unlink()
@@ -97,5 +106,9 @@ def restore(engine: Engine, source: Path) -> None:
     fresh = db.make_engine(str(target))
     try:
         db.migrate(fresh)  # a backup from an older version is brought up to date
+        with fresh.begin() as conn:
+            audit.record(conn, actor, "import", "database", shown, after={"restored_from": shown,
+                                                                           "previous_kept_as": kept.name})
+        db.checkpoint(fresh)
     finally:
         fresh.dispose()

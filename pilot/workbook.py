@@ -659,6 +659,10 @@ def import_workbook(engine: Engine, path: Path | str, actor: Scope, dry_run: boo
         with engine.connect() as conn:
             report = validate(conn, wb, lang, actor, overwrite)
             conn.rollback()
+        # A dry run reads the stored records it compares with: on record, with the file and counts.
+        with db.transaction(engine) as conn:
+            audit.record(conn, actor, "read", "import_dry_run", Path(path).name[:64],
+                         after={"counts": report.counts, "errors": len(report.errors)})
         return ImportResult(report.errors, report.counts, True, False)
     with db.transaction(engine) as conn:
         report = validate(conn, wb, lang, actor, overwrite)

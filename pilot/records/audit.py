@@ -64,3 +64,11 @@ def entries(conn: Connection, actor: str | None = None, action: str | None = Non
     sql = ("SELECT id, occurred_at, actor, action, entity, entity_id, before_json, after_json, reason "
            "FROM audit_log WHERE " + (" AND ".join(where) or "TRUE") + " ORDER BY id DESC LIMIT :limit")
     return [dict(r._mapping) for r in conn.execute(sa.text(sql), params)]
+
+
+def record_view(conn: Connection, actor: Scope, view: str, filters: dict[str, Any] | None = None) -> None:
+    """One "read" row for one showing of a list with names (participants, companies, my week, a
+    picker), with the filter it was shown with. A typed search goes under "search", where
+    anonymisation finds it (pilot/records/privacy.py)."""
+    shown = {k: v for k, v in (filters or {}).items() if v not in (None, "", [], ())}
+    record(conn, actor, "read", view, None, after=shown or None)

@@ -9,7 +9,8 @@ import streamlit as st
 
 from pilot import backup, db
 from pilot.domain.dates import HELSINKI
-from pilot.ui.core import engine
+from pilot.records import audit
+from pilot.ui.core import engine, scope
 
 
 def _folder() -> Path:
@@ -37,11 +38,16 @@ def read_backup(name: str) -> bytes:
     return path.read_bytes()
 
 
-def restore_from(data: bytes) -> bool:
+def record_download(name: str) -> None:
+    """The download button's on_click: a backup holds everyone's data, so taking one is on record."""
+    db.run_in_transaction(engine(), lambda c: audit.record(c, scope(), "export", "backup", Path(name).name))
+
+
+def restore_from(data: bytes, name: str = "upload.duckdb") -> bool:
     """Restore an uploaded backup; every session reconnects to the restored database."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "upload.duckdb"
         path.write_bytes(data)
-        backup.restore(engine(), path)
+        backup.restore(engine(), path, scope(), Path(name).name)
     st.cache_resource.clear()
     return True
