@@ -42,12 +42,25 @@ def _sso_email(request: HTTPConnection) -> str | None:
     return str(user["email"]) if user.get("is_logged_in") and user.get("email") else None
 
 
+def _sso_start() -> str | None:
+    """The URL that starts st.login's single sign-on, or None when secrets hold no [auth]."""
+    try:
+        if "auth" not in st.secrets:
+            return None
+        from streamlit.auth_util import validate_auth_credentials
+        from streamlit.user_info import generate_login_redirect_url
+        validate_auth_credentials("default")
+        return generate_login_redirect_url("default")
+    except Exception:  # no secrets file, or an incomplete [auth] section: password sign-in only
+        return None
+
+
 # The guard comes first: the Host allow-list, the security headers and the session-only paths
 # hold for every route, Streamlit's own included (user middleware wraps Streamlit's).
 # An unexpected error on a page is logged and shown as one translated sentence, never a traceback.
 # The database is taken when the app starts (a command line started later is refused, not the app's
 # first request); while another process holds it, routes answer 503 with one sentence (pilot/busy.py).
-app = st.App("streamlit_app.py", routes=web.routes(),
+app = st.App("streamlit_app.py", routes=web.routes(sso_start=_sso_start),
              middleware=[Middleware(web.SignInGuard, sso_email=_sso_email), Middleware(web.NoStoreHTML)],
              on_script_error=show_unexpected, lifespan=busy.take_database,
              exception_handlers={db.DatabaseBusy: busy.busy_answer})

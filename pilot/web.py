@@ -8,6 +8,7 @@ it against the login_sessions table on every run (pilot/ui/session.py).
 """
 from __future__ import annotations
 
+import functools
 import html
 from collections.abc import Callable
 from urllib.parse import urlencode, urlsplit
@@ -97,9 +98,11 @@ def _error(lang: str, key: str | None, **params: object) -> str:
 
 
 def login_page(lang: str, next_path: str = "/", error: str | None = None, username: str = "",
-               status_code: int = 200, **params: object) -> HTMLResponse:
-    """The sign-in form in the user's language, with links to the other two languages."""
+               status_code: int = 200, sso: bool = False, **params: object) -> HTMLResponse:
+    """The sign-in form in the user's language, with links to the other two languages (and to
+    single sign-on when it is configured)."""
     t = lambda key, **p: html.escape(i18n.t(key, lang, **p))  # noqa: E731
+    sso_link = f'<p><a class="button" href="/account/sso">{t("auth.sso")}</a></p>' if sso else ""
     content = f"""<p>{t("auth.intro")}</p>
 {_error(lang, error, **params)}
 <form method="post" action="/account/login">
@@ -112,7 +115,8 @@ def login_page(lang: str, next_path: str = "/", error: str | None = None, userna
 <input id="password" name="password" type="password" autocomplete="current-password" required
  {"autofocus" if username else ""}>
 <button type="submit">{t("auth.sign_in")}</button>
-</form>"""
+</form>
+{sso_link}"""
     return _page(lang, i18n.t("auth.title", lang), content, status_code,
                  switch_path="/account/login?" + urlencode({"next": next_path}))
 
@@ -173,7 +177,10 @@ def client_address(request: Request) -> str:
     return (request.client.host if request.client else "-")[:64]
 
 
-async def login_form(request: Request) -> Response:
+SsoStart = Callable[[], "str | None"]
+
+
+async def login_form(request: Request, sso_start: SsoStart | None = None) -> Response:
     lang = _lang(request.query_params.get("lang"))
     next_path = auth.safe_next(request.query_params.get("next"))
     token = _current_token(request)
@@ -185,7 +192,14 @@ async def login_form(request: Request) -> Response:
                 return auth.session_user(conn, token) is not None
         if await run_in_threadpool(still_valid):
             return RedirectResponse(_with_lang(next_path, lang), status_code=303)
-    return login_page(lang, next_path)
+    return login_page(lang, next_path, sso=sso_start is not None and sso_start() is not None)
+
+
+async def sso_redirect(request: Request, sso_start: SsoStart | None = None) -> Response:
+    """Start single sign-on (Streamlit's st.login flow); back to the form when it is not configured."""
+    target = sso_start() if sso_start is not None else None
+    lang = _lang(request.query_params.get("lang"))
+    return RedirectResponse(target or f"/account/login?{urlencode({'lang': lang})}", status_code=303)
 
 
 def _set_session_cookie(request: Request, response: Response, token: str) -> None:
@@ -443,10 +457,13 @@ class SignInGuard:
         return self._with_headers(PlainTextResponse(text, status_code=status))
 
 
-def routes() -> list[Route]:
+def routes(sso_start: SsoStart | None = None) -> list[Route]:
+    """The extra routes. ``sso_start`` (from app.py) gives the URL that starts single sign-on, or
+    None when it is not configured."""
     return [
         Route("/api/health", api_health, methods=["GET"]),
-        Route("/account/login", login_form, methods=["GET"]),
+        Route("/account/login", functools.partial(login_form, sso_start=sso_start), methods=["GET"]),
+        Route("/account/sso", functools.partial(sso_redirect, sso_start=sso_start), methods=["GET"]),
         Route("/account/login", login_submit, methods=["POST"]),
         Route("/account/totp", totp_form, methods=["GET"]),
         Route("/account/totp", totp_submit, methods=["POST"]),

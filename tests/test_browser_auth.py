@@ -118,6 +118,7 @@ def test_sign_in_from_a_deep_link_keeps_page_and_language(demo_db, browser) -> N
         page.fill("#password", "demo-password")
         page.click("form[action='/account/login'] button")
         wait_for_app(page)
+        page.wait_for_selector("form[action='/account/logout']", timeout=30000)
         assert signed_in(page) and "/participants" in page.url and "lang=sv" in page.url
         assert "Logga ut" in page.inner_text("body")
 
