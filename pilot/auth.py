@@ -183,7 +183,6 @@ def login(conn: Connection, username: str, password: str, now: datetime | None =
 def _signed_in(conn: Connection, account: dict[str, Any], client: str, now: datetime, next_path: str,
                reason: str | None = None, recovery_codes: tuple[str, ...] = ()) -> LoginResult:
     sign_in.clear_throttle(conn, _throttle_key(account["username"]), client)
-    users.reset_failed_logins(conn, account["id"])
     token = open_session(conn, account["id"], now)
     audit.record(conn, account["username"], "login", "user", account["id"], reason=reason)
     return LoginResult(token, None, account["id"], recovery_codes=recovery_codes, next_path=safe_next(next_path))

@@ -1,7 +1,6 @@
 """User accounts: roles and the companies each account is bound to."""
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -100,17 +99,6 @@ def get_by_email(conn: Connection, email: str) -> dict[str, Any] | None:
 def set_password_hash(conn: Connection, user_id: int, password_hash: str | None) -> None:
     conn.execute(sa.text("UPDATE users SET password_hash = :h, failed_logins = 0, locked_until = NULL, "
                          "version = version + 1 WHERE id = :i"), {"h": password_hash, "i": user_id})
-
-
-def record_failed_login(conn: Connection, user_id: int, failed_logins: int,
-                        locked_until: datetime | None) -> None:
-    conn.execute(sa.text("UPDATE users SET failed_logins = :f, locked_until = :l WHERE id = :i"),
-                 {"f": failed_logins, "l": locked_until, "i": user_id})
-
-
-def reset_failed_logins(conn: Connection, user_id: int) -> None:
-    conn.execute(sa.text("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = :i"),
-                 {"i": user_id})
 
 
 def list_users(conn: Connection) -> list[dict[str, Any]]:
