@@ -4,7 +4,7 @@ DuckDB lets one process hold a file. The app used to open it at its first reques
 line import started before that request took the file, and then ``POST /account/login`` answered
 500 with a traceback. Now the app takes the file in its lifespan (``take_database``), so a later
 command is refused by DuckDB and says so itself (cli.busy); and while another process holds the
-file, every route answers 503 with the translated sentence ``error.busy`` (``busy_answer``) and
+file, every route answers 503 with the translated sentence ``error.busy`` (``BusyAnswer``) and
 every page shows it (pilot/ui/core.engine). The engine is taken again on the next request once the
 file is free (pilot.db.shared_engine caches only an engine that opened).
 """
@@ -19,6 +19,7 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pilot import db, i18n
 
@@ -47,7 +48,34 @@ def request_lang(request: Request) -> str:
     return i18n.normalise_lang(asked)
 
 
-async def busy_answer(request: Request, _exc: Exception) -> HTMLResponse:
+class BusyAnswer:
+    """The outermost middleware: DatabaseBusy from any route or middleware inside (the sign-in
+    guard checks the session in the database too) becomes busy_answer, not a 500 with a traceback."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking)
+        except db.DatabaseBusy:
+            if started:  # too late for another answer
+                raise
+            response = await busy_answer(Request(scope), None)
+            await response(scope, receive, send)
+
+
+async def busy_answer(request: Request, _exc: Exception | None) -> HTMLResponse:
     """503 with one sentence in the user's language; never a traceback."""
     lang = request_lang(request)
     text = html.escape(i18n.t("error.busy", lang))

@@ -16,7 +16,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from pilot import db, i18n
+from pilot import auth, db, i18n
+from pilot.records import users
 from tests.helpers_app import DEMO_PASSWORD, PYTHON, ROOT, app_as, prepare_demo_db, start_app
 
 HOLDER = """
@@ -61,8 +62,21 @@ def test_the_app_takes_the_file_at_start_and_the_cli_is_refused(demo_db: Path, t
         assert i18n.t("cli.busy", "en") in result.stderr + result.stdout
 
 
+def _get(url: str, cookie: str) -> tuple[int, str]:
+    request = urllib.request.Request(url, headers={"Cookie": cookie})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
 @pytest.mark.parametrize("lang", ["fi", "sv", "en"])
 def test_login_while_the_cli_holds_the_file_says_busy(demo_db: Path, tmp_path: Path, lang: str) -> None:
+    engine = db.make_engine(str(demo_db))
+    with db.transaction(engine) as conn:  # a browser signed in before the command line took the file
+        token = auth.open_session(conn, users.get_by_username(conn, "coach")["id"])
+    engine.dispose()
     holder = subprocess.Popen([PYTHON, "-c", HOLDER, str(demo_db)], cwd=ROOT, stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, text=True)
     try:
@@ -72,6 +86,8 @@ def test_login_while_the_cli_holds_the_file_says_busy(demo_db: Path, tmp_path: P
             assert status == 503
             assert i18n.t("error.busy", lang) in body
             assert "Traceback" not in body and "Could not set lock" not in body
+            status, body = _get(f"{base}/participants?lang={lang}", f"{auth.COOKIE_NAME}={token}")
+            assert status == 503 and i18n.t("error.busy", lang) in body  # the sign-in guard's check
         log = (tmp_path / "app.log").read_text()
         assert "Traceback" not in log
     finally:
