@@ -33,12 +33,16 @@ def add_note(conn: Connection, actor: Scope, participant_id: int, values: dict[s
     return new_id
 
 
-def _sessions(conn: Connection, pid: int) -> list[dict[str, Any]]:
+def _sessions(conn: Connection, scope: Scope, pid: int) -> list[dict[str, Any]]:
+    # The participant's own attendance is theirs; a session's topics belong to its company, so a
+    # caseload participant's sessions in a company outside the scope show without them.
     rows = conn.execute(sa.text(
-        "SELECT s.held_on, s.kind, s.minutes, s.topics, a.status FROM attendance a "
+        "SELECT s.held_on, s.kind, s.minutes, s.topics, s.company_id, a.status FROM attendance a "
         "JOIN sessions s ON s.id = a.session_id WHERE a.participant_id = :p"), {"p": pid})
     return [{"on": r.held_on, "kind": "session", "code": r.kind, "status": r.status,
-             "detail": " · ".join(x for x in (f"{r.minutes} min", r.topics or "") if x)} for r in rows]
+             "detail": " · ".join(x for x in (f"{r.minutes} min",
+                                              (r.topics or "") if scope.covers_company(r.company_id) else "") if x)}
+            for r in rows]
 
 
 def _assessments(conn: Connection, pid: int) -> list[dict[str, Any]]:
@@ -79,7 +83,7 @@ def for_participant(conn: Connection, scope: Scope, participant_id: int, kinds: 
     """The events of one participant in the scope, newest first, filtered by kind and dates."""
     if participants.get_participant(conn, scope, participant_id) is None:
         return []
-    sources = {"session": lambda: _sessions(conn, participant_id),
+    sources = {"session": lambda: _sessions(conn, scope, participant_id),
                "assessment": lambda: _assessments(conn, participant_id),
                "adaptation": lambda: _adaptations(conn, scope, participant_id),
                "employment": lambda: _employment(conn, participant_id),
