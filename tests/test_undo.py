@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from pilot import db, demo, indicators
 from pilot.access import SYSTEM, AccessDenied, Scope
 from pilot.db import WriteConflict, utcnow
-from pilot.records import (assessments, attendance_totals, audit, costs, employment, feedback, outcomes, removed,
-                           sessions)
+from pilot.records import (assessments, attendance_totals, audit, costs, employment, feedback, outcomes, privacy,
+                           removed, sessions)
 from pilot.records._versioned import DuplicateRecord
 from tests import work_seed
 
@@ -209,3 +209,20 @@ def test_indicators_are_identical_after_remove_and_restore(engine):
     for removed_id in taken:
         db.run_in_transaction(engine, lambda c, r=removed_id: removed.restore(c, ADMIN, r))
     assert _figures(engine, as_of) == before
+
+
+def test_the_data_subjects_removed_records_can_be_found(world):
+    """A removed record is still personal data for 30 days: the data subject's copy can list it."""
+    engine, ids, (p1, p2) = world["engine"], world["ids"], world["pids"]
+    for entity in ("session", "assessment", "cost"):
+        _remove(engine, entity, ids[entity])
+    with engine.connect() as conn:
+        first = removed.about_participant(conn, p1)
+        second = removed.about_participant(conn, p2)
+    assert sorted(r["entity"] for r in first) == ["assessment", "session"]
+    assert [(r["entity"], [m["status"] for m in r["attendance"]]) for r in second] == [("session", ["absent"])]
+    assert next(r for r in first if r["entity"] == "assessment")["record"]["assessed_on"] == DAY
+    with engine.connect() as conn:
+        exported = privacy.export_participant(conn, ADMIN, p1)
+    assert sorted(r["entity"] for r in exported["removed"]) == ["assessment", "session"]
+    assert '"assessed_on": "2024-03-04"' in privacy.as_json(exported)

@@ -21,7 +21,7 @@ from pilot.access import AccessDenied, Scope, can_edit_records
 from pilot.db import run_in_transaction, utcnow
 from pilot.domain.dates import add_months
 from pilot.domain.identifiers import refuse_hetu
-from pilot.records import audit, participants
+from pilot.records import audit, participants, removed
 from pilot.records._scope import bound, participant_condition
 
 ERASED = "-"  # adaptations.description is NOT NULL: the erased text becomes a dash
@@ -68,6 +68,8 @@ def export_participant(conn: Connection, scope: Scope, participant_id: int) -> d
     if _has_table(conn, "participant_notes"):
         data["notes"] = _rows(conn, "SELECT noted_on, body, author FROM participant_notes WHERE participant_id = :p "
                                     "ORDER BY noted_on, id", p)
+    # Records removed within the last 30 days are still held (and restorable): they belong in the copy.
+    data["removed"] = removed.about_participant(conn, participant_id)
     audit.record(conn, scope, "export", "participant", participant_id)
     return data
 

@@ -203,3 +203,21 @@ def list_removed(conn: Connection, actor: Scope, now: datetime | None = None) ->
         row["day"] = _decode(payload["row"].get(KINDS[row["entity"]].day))
         row["days_left"] = max(0, (row["removed_at"] + RETENTION - now).days)
     return rows
+
+
+def about_participant(conn: Connection, participant_id: int, now: datetime | None = None) -> list[dict[str, Any]]:
+    """The removed records (still restorable) that hold rows about one participant: their own
+    assessments and employment rows, and sessions they were marked on. For the data subject's
+    copy (pilot/records/privacy.py); each item is the entity, the removal and the rows as stored."""
+    now = now or utcnow()
+    rows = _rows(conn, "SELECT id, entity, entity_id, payload, reason, removed_at FROM removed_records "
+                       "WHERE removed_at >= :cutoff ORDER BY removed_at, id", {"cutoff": now - RETENTION})
+    found = []
+    for row in rows:
+        payload = json.loads(row.pop("payload"))
+        record = {k: _decode(v) for k, v in payload["row"].items()}
+        marks = [{k: _decode(v) for k, v in r.items()} for r in payload["children"].get("attendance", [])]
+        mine = [m for m in marks if m.get("participant_id") == participant_id]
+        if record.get("participant_id") == participant_id or mine:
+            found.append({**row, "record": record, "attendance": mine})
+    return found
