@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 
 from pilot import cli, db, workbook
 from pilot.access import SYSTEM, Scope
+from pilot.domain.dates import HELSINKI
 from pilot.records import participants, users
 from tests.test_workbook import B1, dataset, write_csv_folder
 
@@ -153,7 +154,7 @@ def test_a_stale_workbook_is_refused_and_overwrite_applies_it(loaded: Engine, tm
         assert {(e.sheet, e.row, e.key) for e in result.errors} == {("participants", 2, "importscope.error.stale")}
         message = result.errors[0].message("en")
         assert "coach-x" in message and "--overwrite" in message
-        assert date.today().strftime("%d.%m.%Y") in message
+        assert datetime.now(HELSINKI).strftime("%d.%m.%Y") in message  # shown in Helsinki time
     assert value(loaded, "SELECT job_title FROM participants WHERE code = 'P-001'") == "Kerroshoitaja"
     forced = workbook.import_workbook(loaded, stale, SYSTEM, overwrite=True)
     assert forced.ok and forced.counts["participants"].updated == 1
@@ -226,3 +227,11 @@ def test_round_trip_with_about_still_holds_the_same_rows(loaded: Engine, tmp_pat
     wb = workbook.read_workbook(tmp_path / "one.xlsx")
     assert set(wb.sheets) == set(workbook.SHEETS)  # the about sheet is no data sheet
     assert B1 in {r.values["business_id"] for r in wb.sheets["companies"].rows}
+
+
+def test_an_about_sheet_without_a_readable_time_is_one_error(loaded: Engine, tmp_path: Path) -> None:
+    folder = export_now(loaded, tmp_path / "bad")
+    (folder / "about.csv").write_text("key,value\nformat,pilot-workbook-2\nexported_at,eilen\n", encoding="utf-8")
+    result = workbook.import_workbook(loaded, folder, SYSTEM, lang="en")
+    assert [(e.sheet, e.column, e.key) for e in result.errors] == [("about", "exported_at", "importscope.error.about")]
+    assert not result.written
