@@ -78,6 +78,7 @@ MAX_COLUMNS = 200
 """Named columns in a header row (a sheet of the pilot has at most twelve)."""
 _CHUNK = 1 << 16
 _INTERN_CHARS = 40  # short texts (codes, dates, Y-tunnus) repeat: keep one copy of each
+_INTERN_DISTINCT = 50_000  # a column with more distinct values is a key column: stop keeping copies
 
 
 class Row:
@@ -147,7 +148,7 @@ class _SheetBuilder:
         self.kinds: tuple[bool, ...] = ()  # True: free text
         self.seen = 0
         self.has_header = False
-        self._intern: dict[str, str] = {}
+        self._intern: list[dict[str, str] | None] = []
 
     def header(self, cells: list[Any]) -> None:
         names = [str(h).strip().lower() if h is not None else "" for h in cells]
@@ -158,6 +159,7 @@ class _SheetBuilder:
         self.columns = tuple(last)
         self.positions = tuple(last.values())
         self.kinds = tuple(c in FREE_TEXT for c in self.columns)
+        self._intern = [{} for _ in self.columns]
         self.sheet.columns = named
         self.has_header = True
 
@@ -176,10 +178,10 @@ class _SheetBuilder:
             return
         refused: dict[str, str] | None = None
         out = []
-        for column, free, value in zip(self.columns, self.kinds, raw):
+        for i, (column, free, value) in enumerate(zip(self.columns, self.kinds, raw)):
             if isinstance(value, str):
                 try:
-                    value = self._text(value, free)
+                    value = self._text(value, free, i)
                 except TextError as exc:
                     refused = refused or {}
                     refused[column] = exc.key
@@ -187,13 +189,16 @@ class _SheetBuilder:
             out.append(value)
         self.sheet.rows.append(Row(number, columns=self.columns, cells=tuple(out), refused=refused))
 
-    def _text(self, value: str, free: bool) -> str | None:
+    def _text(self, value: str, free: bool, position: int) -> str | None:
         value = unescape(value)  # the apostrophe our export puts before a formula (domain/formulas.py)
         value = clean_text(value) if free else check_key(value)
         if value == "" or value.isspace():
             return None
-        if len(value) <= _INTERN_CHARS:
-            value = self._intern.setdefault(value, value)
+        seen = self._intern[position]
+        if seen is not None and len(value) <= _INTERN_CHARS:
+            value = seen.setdefault(value, value)
+            if len(seen) > _INTERN_DISTINCT:  # unique values (refs, codes): copies save nothing
+                self._intern[position] = None
         return value
 
 
