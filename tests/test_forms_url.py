@@ -30,3 +30,14 @@ def test_clearing_the_picker_clears_the_url(world):
     at = open_page(world, "pages/participant.py", lang="en", params={"participant": str(a)})
     at.selectbox(key="participant_pick").set_value(None).run()
     assert "participant" not in at.query_params
+
+
+def test_coming_back_to_the_page_with_the_same_url_shows_that_participant(world):
+    """Leaving the page drops the picker's state; the same ?participant= must open the person again."""
+    a = world["pids"][0]
+    at = open_page(world, "pages/participant.py", lang="en", params={"participant": str(a)})
+    at.switch_page("pages/my_week.py").run()
+    at.query_params["participant"] = str(a)   # a link from My week names the same person again
+    at.switch_page("pages/participant.py").run()
+    assert not at.exception
+    assert at.selectbox(key="participant_pick").value == a

@@ -106,7 +106,8 @@ def url_select(param: str, key_label: str, options: list[int], key: str,
     """
     raw = st.query_params.get(param, "")
     seen = f"_url_{key}"
-    if st.session_state.get(seen) != raw:
+    # A new URL, or a picker whose state Streamlit dropped when the page was left: the URL decides.
+    if st.session_state.get(seen) != raw or key not in st.session_state:
         st.session_state[key] = int(raw) if raw.isdigit() and int(raw) in options else None
         st.session_state[seen] = raw
 
