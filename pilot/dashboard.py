@@ -112,9 +112,10 @@ class _Builder:
 def _activity(b: _Builder, rows: list[dict[str, Any]]) -> None:
     b.chart("activity", rows, lambda r: r["month"].strftime("%Y-%m"))
     v = b.view
-    for i, _ in enumerate(rows):
-        now = [b.cell("activity", i, c) for c in ("active", "enrolled", "exited")]
-        v.tie(*now, *([b.cell("activity", i - 1, "active")] if i else []))
+    for i, _ in enumerate(rows):  # active = active before + new - exited
+        before = [b.cell("activity", i - 1, "active")] if i else []
+        v.tie(b.cell("activity", i, "active"), *before, b.cell("activity", i, "enrolled"),
+              minus=(b.cell("activity", i, "exited"),))
     if rows:
         v.tie("t.participants_enrolled", *(b.cell("activity", i, "enrolled") for i in range(len(rows))))
         v.tie("t.participants_exited", *(b.cell("activity", i, "exited") for i in range(len(rows))))

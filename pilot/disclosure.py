@@ -9,8 +9,9 @@ A view (``View``) is:
   or hires (D1); the others (hours, euros, sessions, attendance marks) are shown as they are.
 - ``identities``: groups of cells tied by a linear relation (a total and its parts; active at a
   month's end = active before + new - exited; the same figure shown twice). Within one group, one
-  hidden cell could be worked out from the others, so D3 hides one more (the smallest other one,
-  a non-zero one first) until no group has exactly one hidden cell.
+  hidden cell could be worked out from the others, so D3 hides one more (the smallest other
+  non-zero one) until no group has exactly one hidden cell, nor several of which one is
+  pinned by what the markers tell ("<5" is 1-4; "x" is 0 or 5 and more).
 - ``derived``: rates and means with their own denominator (D2, first half), for shares of people
   also their numerator (D2, second half), and the cells they are computed from: a derived value
   is null when any of those cells is hidden, so rate x denominator gives nothing back.
@@ -67,18 +68,25 @@ class View:
     counts: set[str] = field(default_factory=set)
     identities: list[tuple[str, ...]] = field(default_factory=list)
     derived: dict[str, Derived] = field(default_factory=dict)
+    # each identity's signs: identity i is sum(sign * cell) == 0
+    signs: list[tuple[int, ...]] = field(default_factory=list)
 
     def count(self, name: str, value: int) -> str:
         self.cells[name] = int(value)
         self.counts.add(name)
         return name
 
-    def tie(self, *names: str) -> None:
-        """The cells ``names`` are tied by one linear relation (or are the same figure). A relation
-        with a member the view does not show is no relation of this view and is left out."""
-        names = tuple(dict.fromkeys(names))
-        if len(names) > 1 and all(n in self.cells for n in names):
-            self.identities.append(names)
+    def tie(self, total: str, *parts: str, minus: tuple[str, ...] = ()) -> None:
+        """total = sum(parts) - sum(minus) (one name alone among parts: the same figure twice). A
+        relation with a member the view does not show is no relation of this view: left out."""
+        terms = {total: 1}
+        for name in parts:
+            terms[name] = terms.get(name, 0) - 1
+        for name in minus:
+            terms[name] = terms.get(name, 0) + 1
+        if len(terms) > 1 and all(n in self.cells for n in terms) and all(c in (1, -1) for c in terms.values()):
+            self.identities.append(tuple(terms))
+            self.signs.append(tuple(terms.values()))
 
     def rate(self, name: str, value: float | None, denominator: float | int | None,
              numerator: int | None = None, depends: Iterable[str] = ()) -> str:
@@ -92,17 +100,20 @@ def protect(view: View, exact: bool) -> dict[str, Any]:
     if exact:
         return {**view.cells, **{k: d.value for k, d in view.derived.items()}}
     hidden: dict[str, str] = {c: SMALL_TEXT for c in view.counts if is_small(view.cells[c])}
+    bound = max([SMALL] + [view.cells[c] for c in view.counts])
     changed = True
-    while changed:  # D3 until no relation has exactly one hidden cell (cells only ever get hidden)
+    while changed:  # D3 until no relation gives a hidden cell back (cells only ever get hidden)
         changed = False
-        for group in view.identities:
-            if sum(1 for c in group if c in hidden) != 1:
+        for group, signs in zip(view.identities, view.signs):
+            n_hidden = sum(1 for c in group if c in hidden)
+            if n_hidden == 0 or (n_hidden > 1 and not _pinned(view, group, signs, hidden, bound)):
                 continue
-            others = [c for c in group if c not in hidden and c in view.counts]
+            # The smallest other one. Zeros stay shown: a hidden 0 beside small hidden counts is
+            # told apart by its marker ("x" is 0 or 5 and more), and a 0 gives nobody away.
+            others = [c for c in group if c not in hidden and c in view.counts and view.cells[c] != 0]
             if not others:
                 continue
-            # The smallest other one; a non-zero one first (a hidden 0 is easier to guess).
-            pick = min(others, key=lambda c: (view.cells[c] == 0, view.cells[c]))
+            pick = min(others, key=lambda c: view.cells[c])
             hidden[pick] = HIDDEN_TEXT
             changed = True
     out: dict[str, Any] = {c: hidden.get(c, v) for c, v in view.cells.items()}
@@ -110,6 +121,63 @@ def protect(view: View, exact: bool) -> dict[str, Any]:
         blocked = (d.value is None or d.denominator is None or d.denominator < SMALL
                    or is_small(d.numerator) or any(c in hidden for c in d.depends))
         out[name] = None if blocked else d.value
+    return out
+
+
+def _spread(mask: int, low: int, high: int) -> int:
+    """The sums mask + v for every v in low..high, as a bit set."""
+    out, covered, length = mask, 1, high - low + 1
+    while covered < length:
+        step = min(covered, length - covered)
+        out |= out << step
+        covered += step
+    return out << low
+
+
+def _pinned(view: View, group: tuple[str, ...], signs: tuple[int, ...], hidden: Mapping[str, str],
+            bound: int) -> bool:
+    """Whether a reader who knows that "<5" is 1-4, that "x" is 0 or 5 and more (up to ``bound``,
+    the view's largest count) and the relation sum(sign * cell) == 0 can tell one hidden cell's
+    value. Sums are bit sets; a cell with sign -1 is counted as bound - value, so all are >= 0."""
+    target = -sum(s * view.cells[c] for c, s in zip(group, signs) if c not in hidden)
+    domains: list[list[tuple[int, int]]] = []
+    for c, s in zip(group, signs):
+        if c not in hidden:
+            continue
+        spans = [(1, SMALL - 1)] if hidden[c] == SMALL_TEXT else [(0, 0), (SMALL, bound)]
+        if s < 0:  # -v = (bound - v) - bound
+            spans = [(bound - b, bound - a) for a, b in spans]
+            target += bound
+        domains.append(spans)
+    if target < 0:
+        return False
+
+    def sums(parts: list[list[tuple[int, int]]]) -> int:
+        mask = 1
+        for spans in parts:
+            mask = _or(_spread(mask, a, b) for a, b in spans)
+        return mask
+
+    for i, spans in enumerate(domains):
+        rest = sums(domains[:i] + domains[i + 1:])
+        found = 0
+        for a, b in spans:
+            for v in range(a, b + 1):
+                if v <= target and rest >> (target - v) & 1:
+                    found += 1
+                    if found > 1:
+                        break
+            if found > 1:
+                break
+        if found == 1:
+            return True
+    return False
+
+
+def _or(masks: Iterable[int]) -> int:
+    out = 0
+    for m in masks:
+        out |= m
     return out
 
 

@@ -1,8 +1,9 @@
 """An attacker against disclosure control (INDICATORS.md D1-D4): takes the JSON of many settings
 (as-of dates, companies, industries, first languages, cohorts; the services and employer rules)
 and tries to recover hidden counts by rate x denominator, totals minus parts and the monthly
-identity (active at a month's end = active before + new - exited). It must find none, on the demo
-pilot and on generated pilots (other seeds and dates of pilot/demo.py).
+identity (active at a month's end = active before + new - exited), also using what the markers
+say ("<5" is 1-4, "x" is 0 or at least 5). It must find none, on the demo pilot and on a
+generated pilot (another seed and day of pilot/demo.py).
 
 The relations are written here from the page's meaning, not taken from pilot/disclosure.py, and
 checked to hold on the exact figures (coach), and the attacker is checked to succeed against the
@@ -180,6 +181,40 @@ def attack(page: dict[str, Any]) -> dict[str, int]:
     return recovered
 
 
+def bound_attack(page: dict[str, Any], exact: dict[str, Any], pilot_size: int) -> dict[str, int]:
+    """Hidden cells pinned by one relation and what the markers say ("<5" is 1-4, "x" is 0 or 5
+    and more, and no count is above the whole pilot's, which its own page shows): cell -> value,
+    only where it is the true value."""
+    import itertools
+
+    sums, _, values = relations(page)
+    _, _, truth = relations(exact)
+    top = min(max([5, pilot_size] + [v for v in values.values() if isinstance(v, int) and not isinstance(v, bool)]), 80)
+
+    def domain(v: Any) -> list[int]:
+        return list(range(1, 5)) if v == disclosure.SMALL_TEXT else [0, *range(5, top + 1)]
+
+    found: dict[str, int] = {}
+    for terms in sums:
+        hidden = [(c, n) for c, n in terms if disclosure.is_hidden(values.get(n))]
+        if not 2 <= len(hidden) <= 3 or any(not _known(values[n]) for c, n in terms if (c, n) not in hidden):
+            continue
+        rest = -sum(c * values[n] for c, n in terms if (c, n) not in hidden)
+        (last_c, last), first = hidden[-1], hidden[:-1]
+        feasible: dict[str, set[int]] = {n: set() for _, n in hidden}
+        last_domain = set(domain(values[last]))
+        for combo in itertools.product(*(domain(values[n]) for _, n in first)):
+            need = rest - sum(c * v for (c, _), v in zip(first, combo))
+            if need % last_c == 0 and need // last_c in last_domain:
+                for (_, n), v in zip(first, combo):
+                    feasible[n].add(v)
+                feasible[last].add(need // last_c)
+        for name, options in feasible.items():
+            if len(options) == 1 and next(iter(options)) == truth.get(name):
+                found[name] = truth[name]
+    return found
+
+
 def small_counts(page: dict[str, Any]) -> list[str]:
     """Counts of people, companies or adaptations shown as 1-4 (D1)."""
     out = [k for k in disclosure.COUNT_KEYS if disclosure.is_small(page["tiles"].get(k))]
@@ -217,6 +252,7 @@ def _page(conn, scope: Scope, as_of: date, filters: Filters) -> dict[str, Any]: 
 
 def test_attacker_finds_nothing_on_the_services_dashboard(world) -> None:  # type: ignore[no-untyped-def]
     naive_found = 0
+    pilot_size = {as_of: shown["tiles"]["participants_enrolled"] for as_of, f, _, shown in world[3] if f == Filters()}
     for as_of, filters, exact, shown in world[3]:
         sums, _, values = relations(exact)
         for terms in sums:  # the relations hold on the exact figures
@@ -225,6 +261,7 @@ def test_attacker_finds_nothing_on_the_services_dashboard(world) -> None:  # typ
         assert attack(shown) == {}, (as_of, filters)
         assert small_counts(shown) == [], (as_of, filters)
         if not shown["narrowed_too_small"]:
+            assert bound_attack(shown, exact, pilot_size[as_of]) == {}, (as_of, filters)
             naive_found += len(attack(_naive(exact)))
     assert naive_found > 0, "the attacker recovers values under the old rule, so its silence above counts"
 
