@@ -9,6 +9,7 @@
 """
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -238,3 +239,31 @@ def test_every_write_path_holds_the_code(pilot) -> None:
             participants.enrol(conn, ADMIN, {**row, "code": "IMP-1"}, cid, None, {"status": "work_trial"})
     with pilot.connect() as conn:
         assert conn.execute(sa.text("SELECT COUNT(*) FROM participants WHERE code = 'IMP-1'")).scalar_one() == 1
+
+
+def test_follow_up_notes_go_everywhere_they_are_kept(pilot) -> None:
+    """The 6-month follow-ups (migration 011) keep their facts and lose their notes: in the table,
+    in its audit rows and in a removed follow-up waiting for a restore."""
+    if "followups" not in sa.inspect(pilot).get_table_names():
+        pytest.skip("no follow-up table in this schema")
+    person = _person(pilot)
+    pid = person["id"]
+    with db.transaction(pilot) as conn:
+        fid = conn.execute(sa.text(
+            "INSERT INTO followups (participant_id, contacted_on, reached, status, source, notes) "
+            "VALUES (:p, DATE '2025-06-01', TRUE, 'permanent', 'phone', 'her husband answered') RETURNING id"),
+            {"p": pid}).scalar_one()
+        audit.record(conn, ADMIN, "create", "followup", fid, after={"participant_id": pid,
+                                                                   "notes": "her husband answered"})
+        payload = {"row": {"id": 987654, "participant_id": pid, "notes": "asked at the shop"}, "children": {}}
+        conn.execute(sa.text("INSERT INTO removed_records (entity, entity_id, company_id, payload, reason, "
+                             "removed_by, removed_at) VALUES ('followup', 987654, NULL, :p, 'twice', 'admin', :at)"),
+                     {"p": json.dumps(payload), "at": db.utcnow()})
+    privacy.anonymise(pilot, ADMIN, pid, "retention period ended")
+    with pilot.connect() as conn:
+        row = conn.execute(sa.text("SELECT status, notes FROM followups WHERE id = :i"), {"i": fid}).one()
+        logged = conn.execute(sa.text("SELECT after_json FROM audit_log WHERE entity = 'followup'")).scalars().all()
+        kept = conn.execute(sa.text("SELECT payload FROM removed_records WHERE entity_id = 987654")).scalar_one()
+    assert row.status == "permanent" and row.notes is None
+    assert logged and not any("husband" in text for text in logged)
+    assert json.loads(kept)["row"]["notes"] is None and json.loads(kept)["row"]["participant_id"] == pid

@@ -86,20 +86,21 @@ _KEYED_BY_CODE = ("participant", "attendance", "assessment", "employment")
 
 
 def _redact_audit(conn: Connection, participant_id: int, old_code: str, new_code: str,
-                  note_ids: list[int], adaptation_ids: list[int]) -> None:
+                  note_ids: list[int], adaptation_ids: list[int], followup_ids: list[int] = ()) -> None:
     """Rewrite the audit rows about one participant so they no longer identify them: names, notes,
     job title and free text become ERASED and the old code becomes the new one. Who did what and
     when stays; only the personal values go (the log is otherwise never changed)."""
     ids = {"participant": {str(participant_id)}, "employment": {str(participant_id)},
-           "participant_note": {str(i) for i in note_ids}, "adaptation": {str(i) for i in adaptation_ids}}
+           "participant_note": {str(i) for i in note_ids}, "adaptation": {str(i) for i in adaptation_ids},
+           "followup": {str(i) for i in followup_ids}}
     # Codes are letters, digits and dashes only, so the code needs no escaping inside LIKE.
     rows = _rows(conn, "SELECT id, entity, entity_id, before_json, after_json FROM audit_log "
                        "WHERE entity_id = :pid OR entity_id LIKE :code OR before_json LIKE :code "
                        "OR after_json LIKE :code", {"pid": str(participant_id), "code": f"%{old_code}%"})
-    if note_ids or adaptation_ids:
-        params = {"ids": [str(i) for i in (*note_ids, *adaptation_ids)]}
+    if note_ids or adaptation_ids or followup_ids:
+        params = {"ids": [str(i) for i in (*note_ids, *adaptation_ids, *followup_ids)]}
         rows += _rows(conn, "SELECT id, entity, entity_id, before_json, after_json FROM audit_log "
-                            "WHERE entity IN ('participant_note', 'adaptation') "
+                            "WHERE entity IN ('participant_note', 'adaptation', 'followup') "
                             "AND entity_id IN (SELECT UNNEST(CAST(:ids AS VARCHAR[])))", params)
     for row in {r["id"]: r for r in rows}.values():
         parts = (row["entity_id"] or "").split("/")
@@ -194,12 +195,34 @@ def anonymise(engine: Engine, actor: Scope, participant_id: int, reason: str) ->
             conn.execute(sa.text("DELETE FROM participant_notes WHERE participant_id = :p"), {"p": participant_id})
         conn.execute(sa.text("UPDATE adaptations SET description = :erased, owner = NULL WHERE participant_id = :p"),
                      {"erased": ERASED, "p": participant_id})
-        _redact_audit(conn, participant_id, person["code"], new_code, note_ids, adaptation_ids)
+        followup_ids = _erase_followup_notes(conn, participant_id)
+        _redact_audit(conn, participant_id, person["code"], new_code, note_ids, adaptation_ids, followup_ids)
         _redact_searches(conn, person["code"], person["display_name"])
         audit.record(conn, actor, "anonymise", "participant", participant_id, after={"code": new_code}, reason=text)
         return new_code
 
     return run_in_transaction(engine, work)
+
+
+def _erase_followup_notes(conn: Connection, participant_id: int) -> list[int]:
+    """The 6-month follow-ups keep date, reach, status and hours (the follow-up indicator) and lose
+    their notes, in the live table and in removed ones waiting to be restored. Returns their ids."""
+    if not _has_table(conn, "followups"):
+        return []
+    ids = [r["id"] for r in _rows(conn, "SELECT id FROM followups WHERE participant_id = :p", {"p": participant_id})]
+    conn.execute(sa.text("UPDATE followups SET notes = NULL WHERE participant_id = :p AND notes IS NOT NULL"),
+                 {"p": participant_id})
+    if _has_table(conn, "removed_records"):
+        for row in _rows(conn, "SELECT id, payload FROM removed_records WHERE entity = 'followup'", {}):
+            payload = json.loads(row["payload"])
+            kept = payload.get("row", {})
+            if kept.get("participant_id") == participant_id and kept.get("notes") is not None:
+                kept["notes"] = None
+                if kept.get("id") is not None:  # its audit rows are redacted too
+                    ids.append(int(kept["id"]))
+                conn.execute(sa.text("UPDATE removed_records SET payload = :p WHERE id = :id"),
+                             {"p": json.dumps(payload), "id": row["id"]})
+    return ids
 
 
 def _redact_searches(conn: Connection, old_code: str, name: str | None) -> None:
