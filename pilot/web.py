@@ -1,4 +1,7 @@
-"""Extra HTTP routes mounted next to Streamlit with st.App (app.py): sign-in, sign-out, health.
+"""Extra HTTP routes mounted next to Streamlit with st.App (app.py): sign-in (password, then the
+second factor at /account/totp when the account needs one), sign-out, health; and SignInGuard,
+the middleware that checks the Host, adds the security headers and keeps /media/*,
+/_stcore/metrics and /_stcore/host-config for signed-in browsers.
 
 The sign-in form is a small HTML page of its own (no JavaScript): a real form posted to
 /account/login, which sets an HttpOnly, SameSite=Lax cookie holding a random session token and
@@ -383,7 +386,7 @@ class SignInGuard:
     answer only to a valid login session (401 otherwise); a page asked for without one is
     redirected to the sign-in form (Streamlit's page cannot start without its host-config).
 
-    ``sso_account`` (given by app.py, which may read Streamlit's single sign-on cookie) returns
+    ``sso_email`` (given by app.py, which may read Streamlit's single sign-on cookie) returns
     the email of a browser signed in with single sign-on, or None.
     """
 
