@@ -11,6 +11,10 @@ Phases, each in the process that keeps its memory apart:
    services dashboard and the employer page in AppTest; logging a session with 8 concurrent
    writers; importing 100 000 workbook rows; then that process's peak memory (the measuring
    phase only: generation and the baseline run in processes of their own).
+4. **Import a million rows** (two child processes, the database opened as the app opens it): a
+   zip holding one sessions.csv of PILOT_BENCH_MILLION_ROWS (1 000 000) new sessions is read alone
+   (the reading layer, pilot/workbook_read.py) and then imported whole; each process's time and
+   peak RSS, so the reading layer and the validation and writing after it can be told apart.
 
 pandas is used here only, for the baseline. The same run on PostgreSQL (``--pg URL`` or
 PILOT_BENCH_PG) uses a schema ``bench_<scale>`` in that database and is printed beside DuckDB.
@@ -18,6 +22,7 @@ PILOT_BENCH_PG) uses a schema ``bench_<scale>`` in that database and is printed 
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import resource
@@ -27,6 +32,7 @@ import sys
 import tempfile
 import threading
 import time
+import zipfile
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
@@ -50,11 +56,13 @@ TARGETS: dict[str, tuple[float, str]] = {
     "log_session_p95_ms": (50.0, "max"),
     "import_100k_s": (10.0, "max"),
     "peak_memory_mb": (1536.0, "max"),
+    "import_million_peak_mb": (1536.0, "max"),
     "speedup": (20.0, "min"),
 }
 ROWS = ("generate_s", "indicators_s", "indicators_company_s", "dashboard_s", "employer_page_s",
         "log_session_p50_ms", "log_session_p95_ms", "import_100k_s", "peak_memory_mb",
-        "naive_s", "naive_peak_memory_mb", "speedup", "naive_equal")
+        "naive_s", "naive_peak_memory_mb", "speedup", "naive_equal",
+        "read_million_s", "read_million_peak_mb", "import_million_s", "import_million_peak_mb")
 
 
 def _peak_mb() -> float:
@@ -389,6 +397,72 @@ def _measure_child(url: str, scale_name: str, out: str) -> None:
     Path(out).write_text(json.dumps(figures, default=str), encoding="utf-8")
 
 
+# ------------------------------------------------------------------ phase 4: a million rows
+
+def write_sessions_zip(path: Path, sample: list[dict[str, Any]], count: int) -> None:
+    """A zip with one sessions.csv of ``count`` new sessions (refs BM1, BM2, ...; companies and
+    dates cycle through ``sample``), written as a stream: the file never sits in memory."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("sessions.csv", "w", force_zip64=True) as raw:
+            text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+            out = csv.writer(text)
+            out.writerow(["ref", "business_id", "held_on", "minutes", "kind", "mode"])
+            for i in range(count):
+                r = sample[i % len(sample)]
+                out.writerow((f"BM{i + 1}", r["business_id"], r["held_on"].isoformat(), 60, "on_the_job", "onsite"))
+            text.flush()
+            text.detach()
+
+
+def _million_child(url: str, path: str, mode: str, out: str) -> None:
+    """Read (mode "read") or import (mode "import") the zip; write seconds, peak RSS and outcome."""
+    from pilot import workbook
+    started = time.perf_counter()
+    answer: dict[str, Any] = {}
+    if mode == "read":
+        wb = workbook.read_workbook(path)
+        answer["rows"] = sum(len(sheet.rows) for sheet in wb.sheets.values())
+        answer["ok"] = True
+    else:
+        engine = db.make_engine(url)
+        result = workbook.import_workbook(engine, path, SYSTEM, lang="en")
+        answer["ok"] = result.ok
+        answer["errors"] = result.lines("en")[:5] if not result.ok else []
+        engine.dispose()
+    answer["seconds"] = time.perf_counter() - started
+    answer["peak_mb"] = _peak_mb()
+    Path(out).write_text(json.dumps(answer), encoding="utf-8")
+
+
+def import_million(url: str, scale_name: str) -> dict[str, Any]:
+    """Phase 4: read, then import, a zip of PILOT_BENCH_MILLION_ROWS sessions, each in a child."""
+    count = int(os.environ.get("PILOT_BENCH_MILLION_ROWS", "1000000"))
+    engine = db.make_engine(url)
+    sample = benchdata.import_rows(engine, min(count, 10_000), benchdata.SCALES[scale_name].participants)
+    engine.dispose()
+    db.dispose_shared()
+    figures: dict[str, Any] = {"million_rows": count}
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "sessions.zip"
+        write_sessions_zip(path, sample, count)
+        for mode in ("read", "import"):
+            out = Path(folder) / f"{mode}.json"
+            try:
+                _child("million", url, str(path), mode, str(out))
+                answer = json.loads(out.read_text(encoding="utf-8"))
+            except subprocess.CalledProcessError as exc:  # killed (out of memory) or failed: a finding
+                answer = {"ok": False, "errors": [f"exit status {exc.returncode}"]}
+            figures[f"{mode}_million_s"] = answer.get("seconds")
+            figures[f"{mode}_million_peak_mb"] = answer.get("peak_mb")
+            if not answer.get("ok"):
+                figures[f"{mode}_million_errors"] = answer.get("errors")
+    engine = db.make_engine(url)
+    benchdata.remove_measurement_rows(engine)
+    engine.dispose()
+    db.dispose_shared()
+    return figures
+
+
 def verdict(key: str, value: Any) -> str:
     """"ok", "MISSED" or "" (no target) for one figure."""
     if key not in TARGETS:
@@ -435,6 +509,8 @@ def run(scale_name: str, duckdb_path: Path | None = None, pg_url: str | None = N
         generate_s = prepare(url, scale_name, reset)
         say(f"[{name}] measure")
         figures = measure_apart(url, scale_name)
+        say(f"[{name}] import a million rows")
+        figures.update(import_million(url, scale_name))
         figures["generate_s"] = generate_s
         out["backends"][name] = figures
     path = RESULTS / f"{scale_name}.json"
@@ -478,6 +554,9 @@ def table(out: dict[str, Any], label: Callable[[str], str]) -> str:
 if __name__ == "__main__":
     if sys.argv[1] == "measure":  # as the app runs: its own memory limit
         _measure_child(sys.argv[2], sys.argv[3], sys.argv[4])
+        raise SystemExit(0)
+    if sys.argv[1] == "million":  # as the app runs too
+        _million_child(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5])
         raise SystemExit(0)
     # The other child phases. Generation and the baseline may use more memory than the app's limit.
     os.environ["PILOT_MEMORY_LIMIT"] = os.environ.get("PILOT_BENCH_MEMORY_LIMIT", "12GB")

@@ -130,6 +130,7 @@ def test_bench_command_at_pilot_scale(tmp_path: Path, monkeypatch: pytest.Monkey
     """End to end, DuckDB only (PostgreSQL is left out: PILOT_BENCH_PG unset), with a small import."""
     monkeypatch.setattr(bench, "RESULTS", tmp_path)
     monkeypatch.setenv("PILOT_BENCH_IMPORT_ROWS", "2000")
+    monkeypatch.setenv("PILOT_BENCH_MILLION_ROWS", "3000")
     monkeypatch.setenv("PILOT_BENCH_LOGS_PER_WRITER", "3")
     monkeypatch.delenv("PILOT_BENCH_PG", raising=False)
     monkeypatch.setenv("PILOT_LANG", "en")

@@ -372,3 +372,25 @@ def test_reading_streams_and_keeps_a_compact_row(tmp_path: Path) -> None:
     assert len(wb.sheets["sessions"].rows) == 20_000
     assert wb.sheets["sessions"].rows[-1].values["ref"] == "BM20000"
     assert peak < 20_000 * 500
+
+
+def test_the_bench_reads_and_imports_a_zip_of_sessions_each_in_a_process_of_its_own(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pilot import bench, db
+    from pilot.records import benchdata
+    url = str(tmp_path / "bench.duckdb")
+    engine = db.make_engine(url)
+    db.migrate(engine)
+    benchdata.generate(engine, benchdata.SCALES["pilot"])
+    sessions_before = benchdata.counts(engine)["sessions"]
+    engine.dispose()
+    db.dispose_shared()
+    monkeypatch.setenv("PILOT_BENCH_MILLION_ROWS", "2000")
+    figures = bench.import_million(url, "pilot")
+    assert figures["million_rows"] == 2000
+    assert "read_million_errors" not in figures and "import_million_errors" not in figures, figures
+    for key in ("read_million_s", "read_million_peak_mb", "import_million_s", "import_million_peak_mb"):
+        assert figures[key] > 0
+    engine = db.make_engine(url)
+    assert benchdata.counts(engine)["sessions"] == sessions_before  # the imported rows are taken out again
+    engine.dispose()
