@@ -394,3 +394,18 @@ def test_the_bench_reads_and_imports_a_zip_of_sessions_each_in_a_process_of_its_
     engine = db.make_engine(url)
     assert benchdata.counts(engine)["sessions"] == sessions_before  # the imported rows are taken out again
     engine.dispose()
+
+
+@pytest.mark.parametrize("typed,read", [("２０２４-03-05", None), ("٢٠٢٤-03-05", None), ("5.3.２０２４", None),
+                                        ("2024-03-05", "2024-03-05"), (" 5.3.2024 ", "2024-03-05")])
+def test_dates_take_ascii_digits_only_in_forms_too(typed: str, read: str | None) -> None:
+    from pilot.domain.dates import parse_date
+    parsed = parse_date(typed)
+    assert (parsed.isoformat() if parsed else None) == read
+
+
+def test_a_y_tunnus_takes_ascii_digits_only_in_forms_too() -> None:
+    from pilot.domain.identifiers import is_valid_business_id
+    assert is_valid_business_id(B1)
+    assert not is_valid_business_id("".join(chr(ord(c) + 0xFEE0) if c.isdigit() else c for c in B1))
+    assert not is_valid_business_id("".join(chr(ord(c) + 0x0630) if c.isdigit() else c for c in B1))

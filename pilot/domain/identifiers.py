@@ -16,7 +16,7 @@ import re
 import unicodedata
 from datetime import date
 
-_BUSINESS_ID = re.compile(r"^(\d{7})-(\d)$")
+_BUSINESS_ID = re.compile(r"^(\d{7})-(\d)$", re.ASCII)  # \d alone takes full-width digits too
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2)
 _PARTICIPANT_CODE = re.compile(r"^[A-Za-z0-9-]{2,20}$")
 _HETU_CHECK = "0123456789ABCDEFHJKLMNPRSTUVWXY"
@@ -47,7 +47,7 @@ def business_id_check_digit(seven_digits: str) -> int | None:
 def normalise_business_id(value: object) -> str:
     """Trim and pad an old six-digit form ('123456-7' -> '0123456-7')."""
     text = str(value or "").strip()
-    if re.fullmatch(r"\d{6}-\d", text):
+    if re.fullmatch(r"\d{6}-\d", text, re.ASCII):
         text = "0" + text
     return text
 
