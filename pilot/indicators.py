@@ -81,6 +81,10 @@ INDICATOR_KEYS: tuple[str, ...] = (
     "cost_total_eur",
     "cost_per_participant_eur",
     "cost_per_employed_at_exit_eur",
+    "hiring_readiness",
+    "companies_hiring",
+    "hires_total",
+    "hires_of_participants",
 )
 
 SMALL = 5
@@ -272,6 +276,54 @@ _COST_SQL = """
 SELECT COALESCE(SUM(c.amount_eur), 0) AS total FROM costs c WHERE c.incurred_on <= :r {company_c}
 """
 
+# Hiring readiness (INDICATORS.md "Hiring readiness"): per company its baseline (the earliest
+# answer, when answered on or before joined_on + 60 days) and its follow-up (the latest answer on
+# or before R and at least 90 days after the baseline). {company_s} narrows s.company_id.
+READINESS_PAIRS_SQL = """
+WITH firsts AS (
+    SELECT s.company_id, MIN(s.answered_on) AS base_on
+    FROM employer_surveys s WHERE s.answered_on <= :r {company_s}
+    GROUP BY s.company_id
+),
+base AS (
+    SELECT f.company_id, f.base_on, s.readiness AS base_readiness
+    FROM firsts f
+    JOIN companies c ON c.id = f.company_id
+    JOIN employer_surveys s ON s.company_id = f.company_id AND s.answered_on = f.base_on
+    WHERE f.base_on <= CAST(c.joined_on + INTERVAL '60 days' AS DATE)
+),
+lasts AS (
+    SELECT b.company_id, MAX(s.answered_on) AS follow_on
+    FROM base b JOIN employer_surveys s ON s.company_id = b.company_id
+    WHERE s.answered_on <= :r AND CAST(s.answered_on - b.base_on AS BIGINT) >= 90
+    GROUP BY b.company_id
+)
+SELECT b.company_id, b.base_on, b.base_readiness, l.follow_on, s.readiness AS follow_readiness
+FROM base b
+JOIN lasts l ON l.company_id = b.company_id
+JOIN employer_surveys s ON s.company_id = l.company_id AND s.answered_on = l.follow_on
+"""
+
+_READINESS_SQL = f"""
+WITH pairs AS ({READINESS_PAIRS_SQL})
+SELECT COUNT(*) AS n, AVG(CAST(follow_readiness - base_readiness AS DECIMAL(6, 2))) AS mean_change,
+    COALESCE(SUM(CASE WHEN follow_readiness - base_readiness >= 1 THEN 1 ELSE 0 END), 0) AS improved
+FROM pairs
+"""
+
+# Hires counted: hired on or after the company joined and on or before R. {company_h} narrows h.
+COUNTED_HIRES_SQL = """
+SELECT h.id, h.company_id, h.hired_on, h.participant_id
+FROM hires h JOIN companies c ON c.id = h.company_id
+WHERE h.hired_on >= c.joined_on AND h.hired_on <= :r {company_h}
+"""
+
+_HIRES_SQL = f"""
+SELECT COUNT(DISTINCT k.company_id) AS companies_hiring, COUNT(*) AS hires_total,
+    COALESCE(SUM(CASE WHEN k.participant_id IS NOT NULL THEN 1 ELSE 0 END), 0) AS hires_of_participants
+FROM ({COUNTED_HIRES_SQL}) k
+"""
+
 
 def company_id_for(conn: Connection, business_id: str) -> int | None:
     """The id of the company with this business_id, or None when there is none."""
@@ -401,6 +453,10 @@ def compute(conn: Connection, as_of: date, company_id: int | None = None, *,
     companies_with_feedback = int(f["companies"])
     cost_total = Decimal(run(_COST_SQL, company_c=where.company("c.company_id")).scalar_one())
 
+    ready = run(_READINESS_SQL, company_s=where.company("s.company_id")).mappings().one()
+    ready_n = int(ready["n"])
+    hiring = run(_HIRES_SQL, company_h=where.company("h.company_id")).mappings().one()
+
     result = Indicators(
         participants_enrolled=enrolled,
         participants_active=int(p["participants_active"]),
@@ -427,6 +483,12 @@ def compute(conn: Connection, as_of: date, company_id: int | None = None, *,
         cost_total_eur=round(float(cost_total), 2),
         cost_per_participant_eur=_ratio(cost_total, enrolled, 2),
         cost_per_employed_at_exit_eur=_ratio(cost_total, employed_at_exit, 2),
+        hiring_readiness={"n": ready_n,
+                          "mean_change": round(_num(ready["mean_change"]), 2) if ready_n else None,
+                          "improved_share": _ratio(int(ready["improved"]), ready_n, 3)},
+        companies_hiring=int(hiring["companies_hiring"]),
+        hires_total=int(hiring["hires_total"]),
+        hires_of_participants=int(hiring["hires_of_participants"]),
     )
     result.denominators = {
         "participants_exited": exited,
@@ -493,6 +555,11 @@ def format_table(result: dict[str, Any], as_of: date, lang: str) -> str:
                     "indicators.language_entry", lang, n=_show("n", entry["n"], lang),
                     mean_gain=_show("mean_gain", entry["mean_gain"], lang),
                     improved_share=_show("improved_share", entry["improved_share"], lang))))
+        elif key == "hiring_readiness":
+            rows.append((names[key], t(
+                "hiring.readiness_entry", lang, n=_show("n", value["n"], lang),
+                mean_change=_show("mean_gain", value["mean_change"], lang),
+                improved_share=_show("improved_share", value["improved_share"], lang))))
         elif key == "adaptations":
             for stage, n in value.items():
                 rows.append((f"{names[key]}: {t(f'code.stage.{stage}', lang)}", _show(key, n, lang)))

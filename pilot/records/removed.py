@@ -48,6 +48,8 @@ KINDS: dict[str, Kind] = {
     "employment": Kind("employment", "effective_on", ("participant_id", "effective_on")),
     "feedback": Kind("feedback", "given_on", ("company_id", "given_on")),
     "cost": Kind("costs", "incurred_on", ("ref",)),
+    "employer_survey": Kind("employer_surveys", "answered_on", ("company_id", "answered_on")),
+    "hire": Kind("hires", "hired_on", ("ref",)),
 }
 
 
