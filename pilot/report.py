@@ -72,6 +72,7 @@ class Chart:
     figure: go.Figure
     headers: list[str]
     rows: list[list[str]]
+    empty: bool = False  # no bar to draw (every value held back or missing): a sentence instead
 
 
 @dataclass
@@ -111,7 +112,7 @@ def show(key: str, value: Any, lang: str) -> str:
         return format_number(value, lang, 2) + " €"
     if key.endswith("_hours"):
         return format_number(value, lang, 1)
-    if key.endswith("_mean") or key.endswith("_effect") or key == "mean_gain":
+    if key.endswith("_mean") or key.endswith("_effect") or key in ("mean_gain", "mean_change"):
         return format_number(value, lang, 2)
     return format_number(value, lang)
 
@@ -144,6 +145,10 @@ def indicator_rows(figures: dict[str, Any], lang: str, keys: tuple[str, ...] | N
         elif key == "adaptations":
             parts = [(f"{_label(key, lang)}: {t(f'code.stage.{s}', lang)}", show(key, value[s], lang))
                      for s in ADAPTATION_STAGES]
+        elif key == "hiring_readiness":  # n, mean change, improved share (companies)
+            parts = [(_label(key, lang), t("hiring.readiness_entry", lang, n=show("n", value["n"], lang),
+                                           mean_change=show("mean_change", value["mean_change"], lang),
+                                           improved_share=show("improved_share", value["improved_share"], lang)))]
         else:
             parts = [(_label(key, lang), show(key, value, lang))]
         for i, (name, shown) in enumerate(parts):
@@ -182,7 +187,7 @@ def _bars(report: Report, key: str, names: list[str], values: list, texts: list[
     fig = charts.report_bars(names, values, texts, title, t(f"report.chart.{key}.axis", lang),
                              colour=charts.OKABE_ITO[colour], **options)
     return Chart(key, "overall", title, fig, [t("report.chart.item", lang), t(value_header, lang)],
-                 [list(p) for p in zip(names, texts)])
+                 [list(p) for p in zip(names, texts)], empty=all(v is None for v in values))
 
 
 def _chart_outcomes(report: Report) -> Chart:
@@ -363,6 +368,7 @@ async def _render_all(figures: list[go.Figure], browser: str) -> list[bytes]:
 def render_images(chart_list: list[Chart]) -> dict[str, bytes] | None:
     """PNG per chart key, all in one browser session; None when no image could be made."""
     browser = chromium_path()
+    chart_list = [c for c in chart_list if not c.empty]  # nothing to draw: the document says so
     if browser is None or not chart_list:
         return None
     try:
@@ -444,7 +450,7 @@ def to_pdf(report: Report, images: dict[str, bytes] | None) -> bytes:
         pdf.ln(3)
 
     def chart(item: Chart) -> None:
-        image = (images or {}).get(item.key)
+        image = None if item.empty else (images or {}).get(item.key)
         if image is not None:
             h = width * item.figure.layout.height / item.figure.layout.width
             if pdf.will_page_break(h):
@@ -455,7 +461,8 @@ def to_pdf(report: Report, images: dict[str, bytes] | None) -> bytes:
         heading(item.title, size=10.5)
         pdf.set_font("DejaVu", "", 8.5)
         pdf.set_text_color(90, 90, 90)
-        pdf.multi_cell(width, 4.5, t("report.chart.fallback_note", lang), new_x="LMARGIN", new_y="NEXT")
+        note = t("disclosure.report.no_bars", lang) if item.empty else t("report.chart.fallback_note", lang)
+        pdf.multi_cell(width, 4.5, note, new_x="LMARGIN", new_y="NEXT")
         pdf.set_text_color(0, 0, 0)
         pdf.ln(1)
         n = len(item.headers)
@@ -555,6 +562,10 @@ def to_html(report: Report) -> str:
 
     def chart(item: Chart) -> None:
         nonlocal plotly_included
+        if item.empty:  # a sentence, not an empty frame
+            parts.append(f"<h4>{e(item.title)}</h4><p class=\"muted\">{e(t('disclosure.report.no_bars', lang))}</p>"
+                         f"{_html_table(item.headers, item.rows, set(range(1, len(item.headers))))}")
+            return
         div = item.figure.to_html(full_html=False, include_plotlyjs=not plotly_included,
                                   config={"displaylogo": False, "responsive": True},
                                   div_id=f"chart-{item.key}")

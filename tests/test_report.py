@@ -405,3 +405,19 @@ def test_the_cost_axis_has_numbers(demo_2026):
         values = [float(re.sub(r"[\s,\u00a0\u202f]", "", tick) or "nan") for tick in ticks]
         assert len(values) >= 3 and values == sorted(values) and len(set(values)) == len(values), (lang, ticks)
         assert values[-1] >= float(biggest) * 0.75, (lang, ticks)
+
+
+@needs_poppler
+def test_a_chart_with_nothing_to_draw_is_a_sentence(demo_db, monkeypatch, tmp_path):
+    """At FEW every rate is held back: no empty frame, a sentence and the table instead."""
+    monkeypatch.setattr(report, "chromium_path", lambda: None)
+    _, engine = demo_db
+    with engine.connect() as conn:
+        built = report.build(conn, FEW, "en")
+    (outcomes,) = [c for c in built.charts if c.key == "outcomes"]
+    assert outcomes.empty and all(row[1] == "–" for row in outcomes.rows)
+    page = report.to_html(built)
+    assert 'id="chart-outcomes"' not in page and t("disclosure.report.no_bars", "en") in page
+    path = tmp_path / "few.pdf"
+    path.write_bytes(report.to_pdf(built, None))
+    assert flat(t("disclosure.report.no_bars", "en")) in flat(pdf_text(path))
