@@ -13,7 +13,8 @@ pilot/disclosure.py, which holds the rule for every view).
 Denominators used by the small-number rule (a rate or mean is null when this is under 5):
 
 - employed_at_exit_rate: participants_exited
-- employed_6m_after_exit_rate, improved_6m_rate: followup_6m_due
+- followup_6m_reach_rate: followup_6m_due
+- employed_6m_after_exit_rate, improved_6m_rate: followup_6m_reached
 - attendance_rate: attendance rows counted in it (present + absent). The spec says "its own
   denominator", so rows, not people: a handful of people with many sessions still shows a rate,
   while every count of people is suppressed on its own.
@@ -31,7 +32,9 @@ Spec ambiguities resolved here:
   employment rows, assessments and adaptations do not count either (language and
   participants_with_adaptation_in_use only look at participants enrolled on or before R).
   Employment rows dated after R are ignored; status_at never needs them, since every date it is
-  asked about is on or before R (a follow-up is only due when exit + 6 months <= R).
+  asked about is on or before R.
+- The 6-month follow-up is measured (the ``followups`` table), never assumed: a participant due
+  but not reached counts in followup_6m_due only; employment rows are never read in its place.
 - A participant with exited_on > R is active at R (exited_on is "dated after R").
 - The company filter keeps: participants of that company; attendance rows of that company's
   sessions (whoever attended); adaptations, feedback and costs carrying that company_id. Without
@@ -69,6 +72,8 @@ INDICATOR_KEYS: tuple[str, ...] = (
     "exit_status_unknown",
     "subsidised_at_exit",
     "followup_6m_due",
+    "followup_6m_reached",
+    "followup_6m_reach_rate",
     "employed_6m_after_exit",
     "employed_6m_after_exit_rate",
     "improved_6m",
@@ -89,8 +94,8 @@ INDICATOR_KEYS: tuple[str, ...] = (
 
 SMALL = 5
 SMALL_TEXT = "<5"
-RATE_KEYS = ("attendance_rate", "employed_at_exit_rate", "employed_6m_after_exit_rate",
-             "improved_6m_rate")
+RATE_KEYS = ("attendance_rate", "employed_at_exit_rate", "followup_6m_reach_rate",
+             "employed_6m_after_exit_rate", "improved_6m_rate")
 EURO_KEYS = ("cost_total_eur", "cost_per_participant_eur", "cost_per_employed_at_exit_eur")
 HOUR_KEYS = ("coaching_hours", "participant_hours")
 MEAN_KEYS = ("adaptation_mean_effect", "employer_satisfaction_mean")
@@ -126,6 +131,7 @@ _PARTICIPANTS_AT_R = """
 
 _EXITED = "s.exited_on IS NOT NULL AND s.exited_on <= :r"
 _DUE = "s.followup_on IS NOT NULL AND s.followup_on <= :r"
+_REACHED = f"{_DUE} AND s.followup_status IS NOT NULL"
 
 _PARTICIPANT_SQL = f"""
 WITH base AS ({_PARTICIPANTS_AT_R}),
@@ -135,13 +141,26 @@ pts AS (
              THEN CAST(b.exited_on + INTERVAL '6 months' AS DATE) END AS followup_on
     FROM base b
 ),
--- The dated employment row in force at enrolment, exit and follow-up: one grouping pass over
+-- The 6-month follow-up as of R: of the reached follow-ups in the window (exit + 5 months ..
+-- exit + 8 months, both included, contacted on or before R) the one nearest exit + 6 months, a tie
+-- going to the later. Only the followups table: an employment row never stands in for one.
+fu AS (
+    SELECT f.participant_id, f.status, f.weekly_hours,
+        ROW_NUMBER() OVER (PARTITION BY f.participant_id
+                           ORDER BY ABS(CAST(f.contacted_on - pts.followup_on AS BIGINT)),
+                                    f.contacted_on DESC) AS nearest
+    FROM followups f
+    JOIN pts ON pts.id = f.participant_id
+    WHERE pts.followup_on IS NOT NULL AND f.reached = TRUE AND f.contacted_on <= :r
+      AND f.contacted_on >= CAST(pts.exited_on + INTERVAL '5 months' AS DATE)
+      AND f.contacted_on <= CAST(pts.exited_on + INTERVAL '8 months' AS DATE)
+),
+-- The dated employment row in force at enrolment and exit: one grouping pass over
 -- each participant's rows (three correlated look-ups took twice as long at national size).
 rows_on AS (
     SELECT pts.id, pts.company_id, pts.exited_on, pts.followup_on,
         MAX(CASE WHEN e.effective_on <= pts.enrolled_on THEN e.effective_on END) AS enrol_row_on,
-        MAX(CASE WHEN e.effective_on <= pts.exited_on THEN e.effective_on END) AS exit_row_on,
-        MAX(CASE WHEN e.effective_on <= pts.followup_on THEN e.effective_on END) AS followup_row_on
+        MAX(CASE WHEN e.effective_on <= pts.exited_on THEN e.effective_on END) AS exit_row_on
     FROM pts
     LEFT JOIN employment e ON e.participant_id = pts.id AND e.effective_on <= :r
     GROUP BY pts.id, pts.company_id, pts.exited_on, pts.followup_on
@@ -150,11 +169,11 @@ s AS (
     SELECT r.id, r.company_id, r.exited_on, r.followup_on,
         e0.status AS enrol_status, e0.weekly_hours AS enrol_hours,
         e1.status AS exit_status, e1.subsidised AS exit_subsidised,
-        e2.status AS followup_status, e2.weekly_hours AS followup_hours
+        fu.status AS followup_status, fu.weekly_hours AS followup_hours
     FROM rows_on r
     LEFT JOIN employment e0 ON e0.participant_id = r.id AND e0.effective_on = r.enrol_row_on
     LEFT JOIN employment e1 ON e1.participant_id = r.id AND e1.effective_on = r.exit_row_on
-    LEFT JOIN employment e2 ON e2.participant_id = r.id AND e2.effective_on = r.followup_row_on
+    LEFT JOIN fu ON fu.participant_id = r.id AND fu.nearest = 1
 )
 SELECT
     COUNT(*) AS participants_enrolled,
@@ -170,9 +189,10 @@ SELECT
     COALESCE(SUM(CASE WHEN {_EXITED} AND {_employed('s.exit_status')}
                        AND s.exit_subsidised = TRUE THEN 1 ELSE 0 END), 0) AS subsidised_at_exit,
     COALESCE(SUM(CASE WHEN {_DUE} THEN 1 ELSE 0 END), 0) AS followup_6m_due,
-    COALESCE(SUM(CASE WHEN {_DUE} AND {_employed('s.followup_status')} THEN 1 ELSE 0 END), 0)
+    COALESCE(SUM(CASE WHEN {_REACHED} THEN 1 ELSE 0 END), 0) AS followup_6m_reached,
+    COALESCE(SUM(CASE WHEN {_REACHED} AND {_employed('s.followup_status')} THEN 1 ELSE 0 END), 0)
         AS employed_6m_after_exit,
-    COALESCE(SUM(CASE WHEN {_DUE} AND (
+    COALESCE(SUM(CASE WHEN {_REACHED} AND (
             {_rank('s.followup_status')} > {_rank('s.enrol_status')}
             OR ({_rank('s.followup_status')} = {_rank('s.enrol_status')}
                 AND {_rank('s.followup_status')} >= 2
@@ -420,6 +440,7 @@ def compute(conn: Connection, as_of: date, company_id: int | None = None, *,
     exited = int(p["participants_exited"])
     employed_at_exit = int(p["employed_at_exit"])
     due = int(p["followup_6m_due"])
+    reached = int(p["followup_6m_reached"])
     employed_6m = int(p["employed_6m_after_exit"])
     improved = int(p["improved_6m"])
 
@@ -470,10 +491,12 @@ def compute(conn: Connection, as_of: date, company_id: int | None = None, *,
         exit_status_unknown=int(p["exit_status_unknown"]),
         subsidised_at_exit=int(p["subsidised_at_exit"]),
         followup_6m_due=due,
+        followup_6m_reached=reached,
+        followup_6m_reach_rate=_ratio(reached, due, 3),
         employed_6m_after_exit=employed_6m,
-        employed_6m_after_exit_rate=_ratio(employed_6m, due, 3),
+        employed_6m_after_exit_rate=_ratio(employed_6m, reached, 3),
         improved_6m=improved,
-        improved_6m_rate=_ratio(improved, due, 3),
+        improved_6m_rate=_ratio(improved, reached, 3),
         language=language,
         adaptations=stages,
         participants_with_adaptation_in_use=with_in_use,
@@ -493,6 +516,7 @@ def compute(conn: Connection, as_of: date, company_id: int | None = None, *,
     result.denominators = {
         "participants_exited": exited,
         "followup_6m_due": due,
+        "followup_6m_reached": reached,
         "participants_enrolled": enrolled,
         "employed_at_exit": employed_at_exit,
         "attendance_rows": attendance_rows,

@@ -59,6 +59,7 @@ def load(engine: Engine, world: dict[str, list[tuple]]) -> None:
     adaptations: (ref, business_id, code or None, proposed, agreed, in_use, evaluated, dropped, effect)
     assessments: (code, skill, assessed_on, source, level)
     feedback: (business_id, given_on, score); costs: (ref, incurred_on, amount_eur, business_id or None)
+    followups: (code, contacted_on, reached, status, weekly_hours)
     """
     with db.transaction(engine) as conn:
         businesses = {A, B, C}
@@ -101,6 +102,10 @@ def load(engine: Engine, world: dict[str, list[tuple]]) -> None:
             {"ref": ref, "incurred_on": d(on), "category": "service_purchase", "amount_eur": amount,
              "company_id": company[b] if b else None}
             for ref, on, amount, b in world.get("costs", [])])
+        insert_many(conn, "followups", [
+            {"participant_id": person[code], "contacted_on": d(on), "reached": reached, "status": status,
+             "weekly_hours": hours, "source": "phone"}
+            for code, on, reached, status, hours in world.get("followups", [])])
 
 
 def run(engine: Engine, as_of: str, business_id: str | None = None) -> Indicators:
@@ -185,50 +190,8 @@ def test_followup_due_on_clamped_date(eng: Engine, exited: str, as_of: str, due:
     check(run(eng, as_of), {"followup_6m_due": due})
 
 
-@pytest.mark.parametrize("rows, employed", [
-    ([("2025-02-28", "permanent")], 1),                             # exactly on the follow-up date
-    ([("2025-03-01", "permanent")], 0),                             # the day after: not yet
-    ([("2024-08-01", "unemployed"), ("2025-03-01", "permanent")], 0),
-    ([("2024-08-01", "fixed_term"), ("2025-02-28", "work_trial")], 0),  # a work trial is no job
-    ([("2024-08-01", "apprenticeship")], 1),
-    ([], 0),                                                          # unknown
-])
-def test_status_at_followup_date(eng: Engine, rows: list[tuple[str, str]], employed: int) -> None:
-    load(eng, {"participants": [("P1", A, "2024-01-10", "2024-08-31")],
-               "employment": [("P1", on, status, 30, None) for on, status in rows]})
-    check(run(eng, "2025-03-15"), {
-        "followup_6m_due": 1, "employed_6m_after_exit": employed,
-        "employed_6m_after_exit_rate": float(employed)})
-
-
-# Enrolled 2024-01-10, exited 2024-06-30, follow-up date 2024-12-30, R 2025-01-31.
-# (status, hours) at enrolment and at the follow-up date; None = no row (unknown).
-@pytest.mark.parametrize("at_enrolment, at_followup, improved, employed", [
-    (None, ("training", None), 1, 0),                 # unknown (0) -> training (1)
-    (None, None, 0, 0),                               # unknown both times
-    (("unemployed", None), ("permanent", 37.5), 1, 1),
-    (("other", None), ("unemployed", None), 0, 0),    # same rank 0
-    (("fixed_term", 20), ("fixed_term", 30), 1, 1),   # same employed rank, more hours
-    (("fixed_term", 30), ("apprenticeship", 30), 0, 1),  # same rank, same hours
-    (("permanent", 30), ("permanent", 20), 0, 1),     # fewer hours
-    (("work_trial", 20), ("work_trial", 37.5), 0, 0),  # rank 1 is not an employed rank
-    (("permanent", 37.5), ("fixed_term", 40), 0, 1),  # rank down despite more hours
-    (("fixed_term", None), ("fixed_term", 30), 0, 1),  # hours not comparable
-    (("training", None), ("fixed_term", 10), 1, 1),
-    (("permanent", 20), ("unemployed", None), 0, 0),
-])
-def test_improved_6m(eng: Engine, at_enrolment: tuple | None, at_followup: tuple | None,
-                     improved: int, employed: int) -> None:
-    rows = []
-    if at_enrolment:
-        rows.append(("P1", "2024-01-10", at_enrolment[0], at_enrolment[1], None))
-    if at_followup:
-        rows.append(("P1", "2024-12-30", at_followup[0], at_followup[1], None))
-    rows.append(("P1", "2025-01-15", "permanent", 60, False))  # after the follow-up date: ignored
-    load(eng, {"participants": [("P1", A, "2024-01-10", "2024-06-30")], "employment": rows})
-    check(run(eng, "2025-01-31"), {
-        "followup_6m_due": 1, "improved_6m": improved, "improved_6m_rate": float(improved),
-        "employed_6m_after_exit": employed})
+# The status six months after exit comes from follow-ups only, never from employment rows:
+# tests/test_followups_indicators.py.
 
 
 def test_followup_not_due_counts_nothing(eng: Engine) -> None:
@@ -491,10 +454,11 @@ def test_empty_database_gives_zeros_and_nulls(eng: Engine) -> None:
 @pytest.mark.parametrize("count, shown", [(0, 0), (1, "<5"), (4, "<5"), (5, 5), (12, 12)])
 def test_suppress_counts(eng: Engine, count: int, shown: Any) -> None:
     load(eng, {"participants": [(f"P{i}", A, "2024-01-01", "2024-03-01") for i in range(count)],
-               "employment": [(f"P{i}", "2024-02-01", "permanent", 30, True) for i in range(count)]})
+               "employment": [(f"P{i}", "2024-02-01", "permanent", 30, True) for i in range(count)],
+               "followups": [(f"P{i}", "2024-09-01", True, "permanent", 30) for i in range(count)]})
     result = suppress(run(eng, "2024-12-31"))
-    for key in ("participants_enrolled", "participants_exited", "employed_at_exit",
-                "subsidised_at_exit", "followup_6m_due", "employed_6m_after_exit", "improved_6m"):
+    for key in ("participants_enrolled", "participants_exited", "employed_at_exit", "subsidised_at_exit",
+                "followup_6m_due", "followup_6m_reached", "employed_6m_after_exit", "improved_6m"):
         assert result[key] == shown, key
     assert result["participants_active"] == 0 and result["companies_active"] == 0
     # unknown at enrolment (the first row comes later), permanent six months after exit

@@ -17,7 +17,7 @@ from pilot.db import WriteConflict, utcnow
 
 # Table and column names come from records code only (never from users).
 _TABLES = {"companies", "participants", "sessions", "adaptations", "users", "assessments", "employment",
-           "feedback", "costs"}
+           "feedback", "costs", "followups"}
 _TABLES |= {"employer_surveys", "hires"}  # migration 012: pilot/records/surveys.py, hires.py
 _UNSTAMPED = {"users"}  # tables without updated_at
 # The versioned tables with updated_at: any other writer of their rows (the workbook import) moves

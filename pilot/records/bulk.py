@@ -25,6 +25,8 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "feedback": ("company_id", "given_on", "score", "comment", "given_by"),
     "costs": ("ref", "incurred_on", "category", "amount_eur", "description", "company_id"),
     "appropriations": ("year", "amount_eur"),
+    "followups": ("participant_id", "contacted_on", "reached", "status", "weekly_hours", "subsidised",
+                  "source", "notes", "created_by"),
 }
 KEYS: dict[str, tuple[str, ...]] = {
     "companies": ("business_id",), "participants": ("code",), "sessions": ("ref",),

@@ -50,6 +50,7 @@ KINDS: dict[str, Kind] = {
     "cost": Kind("costs", "incurred_on", ("ref",)),
     "employer_survey": Kind("employer_surveys", "answered_on", ("company_id", "answered_on")),
     "hire": Kind("hires", "hired_on", ("ref",)),
+    "followup": Kind("followups", "contacted_on", ("participant_id", "contacted_on")),
 }
 
 
