@@ -163,16 +163,25 @@ def naive_indicators(frames: dict[str, Any], as_of: date) -> dict[str, Any]:
 
     p["followup_on"] = (p["exited_on"] + pd.DateOffset(months=6)).where(exited)
     at_enrol, at_exit = status_at(p["enrolled_on"]), status_at(p["exited_on"].where(exited))
-    at_followup = status_at(p["followup_on"])
+    # The 6-month follow-up: reached rows in exit + 5 .. 8 months, on or before R, nearest to
+    # exit + 6 months (a tie: the later). Never an employment row.
+    fu = frames["followups"].merge(p[["id", "exited_on", "followup_on"]], left_on="participant_id", right_on="id")
+    fu = fu[fu["reached"].astype(bool) & (fu["contacted_on"] <= r)
+            & (fu["contacted_on"] >= fu["exited_on"] + pd.DateOffset(months=5))
+            & (fu["contacted_on"] <= fu["exited_on"] + pd.DateOffset(months=8))].copy()
+    fu["distance"] = (fu["contacted_on"] - fu["followup_on"]).abs()
+    fu = fu.sort_values(["distance", "contacted_on"], ascending=[True, False]).groupby("participant_id").head(1)
+    at_followup = fu.set_index("participant_id")[["status", "weekly_hours"]].reindex(p["id"])
     due = (p["followup_on"] <= r).to_numpy()
+    reached = due & at_followup["status"].notna().to_numpy()
     exited_ = exited.to_numpy()
     employed_exit = at_exit["status"].isin(_EMPLOYED).to_numpy() & exited_
-    employed_6m = at_followup["status"].isin(_EMPLOYED).to_numpy() & due
+    employed_6m = at_followup["status"].isin(_EMPLOYED).to_numpy() & reached
     rank_e = at_enrol["status"].map(_RANK).fillna(0).to_numpy()
     rank_f = at_followup["status"].map(_RANK).fillna(0).to_numpy()
     more_hours = (at_followup["weekly_hours"].astype(float).to_numpy()
                   > at_enrol["weekly_hours"].astype(float).to_numpy())
-    improved = due & ((rank_f > rank_e) | ((rank_f == rank_e) & (rank_f >= 2) & more_hours))
+    improved = reached & ((rank_f > rank_e) | ((rank_f == rank_e) & (rank_f >= 2) & more_hours))
 
     s = frames["sessions"]
     s = s[s["held_on"] <= r]
@@ -230,10 +239,12 @@ def naive_indicators(frames: dict[str, Any], as_of: date) -> dict[str, Any]:
         "exit_status_unknown": int((at_exit["status"].isna().to_numpy() & exited_).sum()),
         "subsidised_at_exit": int((employed_exit & (at_exit["subsidised"] == True).to_numpy()).sum()),  # noqa: E712
         "followup_6m_due": n_due,
+        "followup_6m_reached": int(reached.sum()),
+        "followup_6m_reach_rate": ratio(int(reached.sum()), n_due, 3),
         "employed_6m_after_exit": n_6m,
-        "employed_6m_after_exit_rate": ratio(n_6m, n_due, 3),
+        "employed_6m_after_exit_rate": ratio(n_6m, int(reached.sum()), 3),
         "improved_6m": int(improved.sum()),
-        "improved_6m_rate": ratio(int(improved.sum()), n_due, 3),
+        "improved_6m_rate": ratio(int(improved.sum()), int(reached.sum()), 3),
         "language": language,
         "adaptations": stages,
         "participants_with_adaptation_in_use": int(in_use["participant_id"].nunique()),
