@@ -75,8 +75,9 @@ def number_field(key_label: str, key: str, value: Decimal | float | int | None =
     """
     if key not in st.session_state:
         st.session_state[key] = "" if value is None else plain_number(value, lang(), decimals)
+    # The example shows the separator of the user's language while the field is empty.
     text = st.text_input(t(key_label), key=key,
-                         help=t("forms.number_help", example=plain_number(Decimal("12.5"), lang(), 1)))
+                         placeholder=t("forms.number_help", example=plain_number(Decimal("12.5"), lang(), 1)))
     if problems and field:
         field_errors(problems, field)
     return text
