@@ -76,3 +76,27 @@ def test_bad_input_is_one_sentence(pilot_db, monkeypatch, capsys, argv, message)
     captured = capsys.readouterr()
     assert captured.out == "" and message in captured.err and "\n" not in captured.err.strip()
     db.dispose_shared()
+
+
+def test_every_backend_gives_the_page_and_the_company_report(engine) -> None:  # type: ignore[no-untyped-def]
+    """DuckDB and (with PILOT_TEST_PG) PostgreSQL: the page under each rule, D4's sizes and a
+    company's report run on the same portable SQL."""
+    from pilot import report
+    from tests.test_attacker import attack, holding
+
+    demo.load(engine, today=MADE)
+    as_of = date(2026, 6, 30)
+    with engine.connect() as conn:
+        language = conn.exec_driver_sql("SELECT first_language FROM participants GROUP BY 1 "
+                                        "ORDER BY COUNT(*) DESC, 1 LIMIT 1").scalar_one()
+        company_id = conn.exec_driver_sql("SELECT MIN(id) FROM companies").scalar_one()
+        for filters in (Filters(), Filters(first_language=language), Filters(company_id=company_id)):
+            exact = dashboard.as_json(dashboard.services_page(conn, Scope(username="c", role="coach"), as_of, filters),
+                                      "coach")
+            shown = dashboard.as_json(dashboard.services_page(conn, Scope(username="s", role="services"), as_of,
+                                                              filters), "services")
+            assert attack(shown, holding(exact)) == {}
+        scope = Scope(username="e", role="employer", company_ids=frozenset({company_id}))
+        assert dashboard.employer_page(conn, scope, company_id, as_of).tiles
+        built = report.build(conn, as_of, "fi", company_id=company_id)
+        assert built.company and report.to_html(built).startswith("<!DOCTYPE html>")
