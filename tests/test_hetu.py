@@ -160,3 +160,13 @@ def test_audit_reason_is_checked_for_every_caller(engine) -> None:
         db.run_in_transaction(engine, lambda c: audit.record(c, "system", "update", "company", 1,
                                                               after={"notes": ["ok", f"x{CODE}"]}))
     assert _count(engine, "SELECT COUNT(*) FROM audit_log") == 0
+
+
+@pytest.mark.parametrize("typed", [CODE, "HETU131052308T", "etsi 131052\u2013308T"])
+def test_a_search_for_a_code_is_logged_masked_never_refused(engine, coach, typed: str) -> None:
+    """A coach may type a code into a search box: the list still shows, the log keeps no code."""
+    db.run_in_transaction(engine, lambda c: audit.record_view(c, coach, "company_list", {"search": typed}))
+    with engine.connect() as conn:
+        (row,) = audit.entries(conn, action="read")
+    assert "*" in row["after_json"]
+    assert not _audit_holds_code(engine)

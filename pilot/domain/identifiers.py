@@ -126,6 +126,13 @@ def contains_hetu(text: object) -> bool:
     return bool(hetu_spans(text))
 
 
+def mask_hetu(text: str) -> str:
+    """The text with every henkilötunnus replaced by asterisks (for a log of what was typed)."""
+    for start, end in reversed(hetu_spans(text)):
+        text = text[:start] + "*" * (end - start) + text[end:]
+    return text
+
+
 def refuse_hetu(*texts: object) -> None:
     """Raise IdentityCodeFound when any of the texts (or a string inside a dict/list) holds a code.
 

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 
 from pilot.access import Scope
 from pilot.db import utcnow
-from pilot.domain.identifiers import refuse_hetu
+from pilot.domain.identifiers import mask_hetu, refuse_hetu
 
 
 def _json(value: Any) -> str | None:
@@ -70,5 +70,7 @@ def record_view(conn: Connection, actor: Scope, view: str, filters: dict[str, An
     """One "read" row for one showing of a list with names (participants, companies, my week, a
     picker), with the filter it was shown with. A typed search goes under "search", where
     anonymisation finds it (pilot/records/privacy.py)."""
-    shown = {k: v for k, v in (filters or {}).items() if v not in (None, "", [], ())}
+    # A search is typed text: a code in it is masked, not refused (the list still shows).
+    shown = {k: mask_hetu(v) if isinstance(v, str) else v
+             for k, v in (filters or {}).items() if v not in (None, "", [], ())}
     record(conn, actor, "read", view, None, after=shown or None)
