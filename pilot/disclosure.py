@@ -162,8 +162,8 @@ def _pinned(view: View, group: tuple[str, ...], signs: tuple[int, ...], hidden: 
         rest = sums(domains[:i] + domains[i + 1:])
         found = 0
         for a, b in spans:
-            for v in range(a, b + 1):
-                if v <= target and rest >> (target - v) & 1:
+            for v in range(a, min(b, target) + 1):
+                if rest >> (target - v) & 1:
                     found += 1
                     if found > 1:
                         break
