@@ -17,8 +17,10 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt constraints.txt $(VENV)/.run
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
 	touch $@
 
+# Demo data and accounts go only into the default data/pilot.duckdb (and never with
+# PILOT_DEMO_MODE=0): `make run` with PILOT_DB set elsewhere creates or updates that database alone.
 run: $(VENV)/.runtime
-	$(PY) -m pilot init --demo
+	$(PY) -m pilot init --demo-if-default
 	$(PY) -m streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true
 
 tests/a11y/node_modules/axe-core/axe.min.js: tests/a11y/package.json tests/a11y/package-lock.json

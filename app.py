@@ -10,7 +10,7 @@ from starlette.middleware import Middleware
 from starlette.requests import HTTPConnection
 from streamlit.runtime.pages_manager import PagesManager
 
-from pilot import busy, web
+from pilot import busy, golive, web
 from pilot.ui.errors import show_unexpected
 
 # A pages/ folder next to the entry script switches a fresh server into Streamlit's old multipage
@@ -60,7 +60,8 @@ def _sso_start() -> str | None:
 # An unexpected error on a page is logged and shown as one translated sentence, never a traceback.
 # The database is taken when the app starts (a command line started later is refused, not the app's
 # first request); while another process holds it, routes answer 503 with one sentence (pilot/busy.py).
+# At start the logs become JSON lines and the database is migrated and checked (pilot/golive.py).
 app = st.App("streamlit_app.py", routes=web.routes(sso_start=_sso_start),
              middleware=[Middleware(busy.BusyAnswer), Middleware(web.SignInGuard, sso_email=_sso_email),
                          Middleware(web.NoStoreHTML)],
-             on_script_error=show_unexpected, lifespan=busy.take_database)
+             on_script_error=show_unexpected, lifespan=golive.lifespan)

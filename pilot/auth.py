@@ -403,6 +403,9 @@ def check_password_rules(password: str) -> str | None:
     """An i18n key when the password is too weak, else None."""
     if len(password) < MIN_PASSWORD_LENGTH:
         return "auth.password_too_short"
+    from pilot import demo
+    if password == demo.DEMO_PASSWORD:  # public in the README: never a real account's password
+        return "golive.password_is_demo"
     return None
 
 

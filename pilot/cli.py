@@ -38,8 +38,14 @@ def open_engine():
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    """Create or update the database. Demo data and accounts only with --demo, or with
+    --demo-if-default (make run) into the default data/pilot.duckdb (pilot/golive.py)."""
+    from pilot import golive
     engine = open_engine()
-    if args.demo:
+    load_demo = golive.wants_demo(args.demo, args.demo_if_default)
+    if args.demo_if_default and not load_demo and db.is_empty(engine):
+        say("golive.demo_mode_off" if not golive.settings().demo_mode else "golive.demo_not_default")
+    if load_demo:
         if db.is_empty(engine):
             from pilot import demo
             counts = demo.load(engine)
@@ -310,8 +316,12 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
+    """DuckDB: swap the file in (the current one kept aside). PostgreSQL: pg_restore into the
+    database of PILOT_DB, which must be empty, so it is not migrated before."""
     from pilot import backup
-    engine = open_engine()
+    engine = db.make_engine()
+    if db.backend(engine) == "duckdb":
+        db.migrate(engine)
     try:
         backup.restore(engine, Path(args.path))
     except backup.BackupNotPossible as exc:
@@ -326,6 +336,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("init", help=t("cli.help.init", lang()))
     p.add_argument("--demo", action="store_true", help=t("cli.help.demo_flag", lang()))
+    p.add_argument("--demo-if-default", dest="demo_if_default", action="store_true",
+                   help=t("golive.help_demo_if_default", lang()))
     p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("backup", help=t("backup.help_backup", lang()))
@@ -413,5 +425,7 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except db.DatabaseBusy:
         return fail("cli.busy")
+    except db.SchemaTooNew as exc:
+        return fail("golive.schema_newer", versions=", ".join(exc.versions))
     except IdentityCodeFound:  # nothing was stored: the transaction rolled back
         return fail("error.hetu")

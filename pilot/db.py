@@ -7,6 +7,7 @@ and named binds, in portable SQL.
 from __future__ import annotations
 
 import re
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -26,6 +27,14 @@ T = TypeVar("T")
 
 class DatabaseBusy(Exception):
     """Another process (usually the running app) holds the DuckDB file."""
+
+
+class SchemaTooNew(Exception):
+    """The database holds migrations this code does not know: a newer version wrote it."""
+
+    def __init__(self, versions: list[str]):
+        super().__init__(", ".join(versions))
+        self.versions = versions
 
 
 class WriteConflict(Exception):
@@ -217,9 +226,14 @@ def migrate(engine: Engine) -> list[str]:
     applied = []
     # A migration is a file of portable SQL, or (where one backend cannot say it in SQL, e.g. DuckDB
     # dropping a UNIQUE constraint) a Python file with ``upgrade(conn, backend)``.
-    for path in sorted([*MIGRATIONS.glob("*.sql"), *MIGRATIONS.glob("[0-9]*.py")], key=lambda p: p.stem):
-        if path.stem in done:
-            continue
+    paths = sorted([*MIGRATIONS.glob("*.sql"), *MIGRATIONS.glob("[0-9]*.py")], key=lambda p: p.stem)
+    unknown = sorted(done - {p.stem for p in paths})
+    if unknown:  # a newer version of the app wrote this database: never run old code on it
+        raise SchemaTooNew(unknown)
+    pending = [p for p in paths if p.stem not in done]
+    if pending and done:
+        _copy_before_migrating(engine, pending[0].stem)
+    for path in pending:
         with engine.begin() as conn:
             if path.suffix == ".py":
                 _python_migration(path)(conn, backend(engine))
@@ -230,6 +244,20 @@ def migrate(engine: Engine) -> list[str]:
                                  "VALUES (:v, :at)"), {"v": path.stem, "at": utcnow()})
         applied.append(path.stem)
     return applied
+
+
+def _copy_before_migrating(engine: Engine, first: str) -> Path | None:
+    """A DuckDB file about to be migrated is first copied beside itself as
+    ``<name>.before-<first migration><suffix>`` (PostgreSQL: run ``pilot backup`` before upgrading)."""
+    source = database_file(engine)
+    if source is None or str(source) in ("", ":memory:") or not source.is_file():
+        return None
+    target = source.with_name(f"{source.stem}.before-{first}{source.suffix}")
+    checkpoint(engine)
+    partial = target.with_name(target.name + ".partial")
+    shutil.copyfile(source, partial)
+    partial.replace(target)
+    return target
 
 
 def database_file(engine: Engine) -> Path | None:

@@ -43,8 +43,10 @@ def _lang(value: str | None) -> str:
 
 
 def _secure(request: Request) -> bool:
-    """Mark the cookie Secure when the browser reached us over HTTPS (directly or via a proxy)."""
-    return request.url.scheme == "https" or request.headers.get("x-forwarded-proto") == "https"
+    """Mark the cookie Secure when the browser reached us over HTTPS, directly or through a trusted
+    proxy: the server (uvicorn) takes X-Forwarded-Proto into the scheme only from the addresses of
+    FORWARDED_ALLOW_IPS (default loopback); the header from anyone else changes nothing."""
+    return request.url.scheme == "https"
 
 
 def _with_lang(target: str, lang: str) -> str:
