@@ -4,7 +4,7 @@ import streamlit as st
 from pilot import i18n
 from pilot.domain.dates import today
 from pilot.records import week
-from pilot.ui import core, reads, widgets, work
+from pilot.ui import core, followup_ui, reads, widgets, work
 from pilot.ui.core import t
 
 LIMIT = 200  # rows per list: a whole-pilot view can hold tens of thousands
@@ -41,10 +41,7 @@ widgets.table(data["adaptations"], {"company_name": "field.company", "type": "fi
                                     "last_step_on": "work.col.last_step", "waiting_days": "work.col.waiting_days"},
               codes={"type": "adaptation_type", "stage": "stage"}, key="week_adaptations", limit=LIMIT)
 
-st.subheader(t("work.week.followups_heading"))
-widgets.table(data["followups"], {"code": "field.code", "display_name": "field.display_name",
-                                  "company_name": "field.company", "exited_on": "field.exited_on",
-                                  "due_on": "work.col.due_on"}, key="week_followups", limit=LIMIT)
+followup_ui.due_list(scope, data["followups"], LIMIT // 4)
 for row in data["quiet"][:10] + data["followups"][:10]:
     st.page_link(work.PAGE["participant"], label=t("work.week.open", code=row["code"]), icon=":material/person:",
                  query_params={"participant": str(row["id"]), "lang": core.lang()})

@@ -7,7 +7,7 @@ import pytest
 
 from pilot import db
 from pilot.access import Scope
-from pilot.records import adaptations, assessments, employment, sessions, timeline, users, week
+from pilot.records import adaptations, assessments, employment, followups, sessions, timeline, users, week
 from tests import work_seed
 
 S = {"minutes": 60, "kind": "language_lesson", "mode": "onsite", "topics": "tools", "notes": None}
@@ -82,6 +82,9 @@ def test_my_week(engine):
         sessions.log_session(conn, scope, cid, {**S, "held_on": date(2024, 6, 10)}, {seen: "present", quiet: "absent"})
         sessions.log_session(conn, scope, cid, {**S, "held_on": date(2024, 6, 3)}, {seen: "present"})
         employment.record_change(conn, scope, done, {"effective_on": date(2024, 5, 2), "status": "permanent"})
+        # An employment row is no follow-up (P-0004 stays due until one is recorded):
+        followups.add(conn, scope, done, {"contacted_on": date(2024, 5, 2), "reached": True,
+                                          "status": "permanent", "source": "phone"})
         aid = adaptations.propose(conn, scope, cid, None, {"type": "glossary", "description": "Words",
                                                             "proposed_on": date(2024, 4, 1)})
         adaptations.propose(conn, scope, cid, None, {"type": "other", "description": "Old",
@@ -95,7 +98,7 @@ def test_my_week(engine):
     assert [r["id"] for r in got["quiet"]] == [quiet]
     assert [r["description"] for r in got["adaptations"]] == ["Old", "Words"]
     assert got["adaptations"][1]["id"] == aid and got["adaptations"][1]["waiting_days"] == 72
-    assert [(r["id"], r["due_on"]) for r in got["followups"]] == [(due, date(2024, 6, 15))]
+    assert [(r["id"], r["due_on"], r["state"]) for r in got["followups"]] == [(due, date(2024, 6, 15), "due")]
     assert later not in [r["id"] for r in got["followups"]]
 
 

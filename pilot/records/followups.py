@@ -134,3 +134,40 @@ def of_participants(conn: Connection, ids: list[int], until: date | None = None)
     for r in conn.execute(bound(sql + " ORDER BY contacted_on", params), params):
         out[int(r.participant_id)].append(dict(r._mapping))
     return out
+
+
+def employment_offer(conn: Connection, scope: Scope, followup_id: int) -> dict[str, Any] | None:
+    """After a reached follow-up whose status differs from the employment row in force on its day:
+    the employment change to offer (dated contacted_on), with ``last_status`` (None = unknown).
+    None when there is nothing to offer (not reached, the same status, a row already on that day)."""
+    from pilot.records import employment
+    found = conn.execute(sa.text(f"SELECT {_COLUMNS} FROM followups WHERE id = :id"), {"id": followup_id}).first()
+    if found is None or not found.reached or found.status is None:
+        return None
+    if _participant_or_none(conn, scope, found.participant_id) is None:
+        return None
+    last = employment.status_at(conn, found.participant_id, found.contacted_on)
+    if last is not None and (last["status"] == found.status or last["effective_on"] == found.contacted_on):
+        return None
+    return {"participant_id": int(found.participant_id), "effective_on": found.contacted_on,
+            "status": found.status, "weekly_hours": found.weekly_hours, "subsidised": found.subsidised,
+            "last_status": None if last is None else last["status"]}
+
+
+def add_employment_change(conn: Connection, actor: Scope, followup_id: int) -> bool:
+    """Write the offered employment row (dated contacted_on, the follow-up's status and hours);
+    False when there is nothing to add any more. The follow-up itself stays an observation."""
+    from pilot.records import employment
+    require_editor(actor)
+    offer = employment_offer(conn, actor, followup_id)
+    if offer is None:
+        return False
+    employment.record_change(conn, actor, offer["participant_id"], {
+        "effective_on": offer["effective_on"], "status": offer["status"],
+        "weekly_hours": offer["weekly_hours"], "subsidised": offer["subsidised"]})
+    return True
+
+
+def _participant_or_none(conn: Connection, scope: Scope, participant_id: int) -> dict[str, Any] | None:
+    from pilot.records import participants
+    return participants.get_participant(conn, scope, participant_id)

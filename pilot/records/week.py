@@ -7,13 +7,10 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from pilot.access import Scope
-from pilot.domain.dates import add_months
 from pilot.records import adaptations, sessions
 from pilot.records._scope import bound, participant_condition
 
 QUIET_DAYS = 30  # a participant with no session attended in this many days needs a look
-FOLLOWUP_MONTHS = 6
-FOLLOWUP_AHEAD_DAYS = 14  # follow-ups due within this many days are listed already
 
 
 def week_bounds(today: date) -> tuple[date, date]:
@@ -67,33 +64,31 @@ def waiting_adaptations(conn: Connection, scope: Scope, today: date) -> list[dic
 
 
 def followups_due(conn: Connection, scope: Scope, today: date) -> list[dict[str, Any]]:
-    """Exited participants whose 6-month follow-up is due (or due within two weeks) and not recorded.
-
-    Recorded = an employment row dated after the exit and no earlier than two weeks before the due
-    day (a follow-up call made a little early still counts).
-    """
+    """Exited participants whose 6-month follow-up window has begun and who have no reached
+    follow-up in it yet: ``state`` is ``due`` while the window is open and ``overdue`` after it
+    (INDICATORS.md: exit + 5 months .. exit + 8 months, both days included). An employment row
+    never counts as a follow-up; a try that did not reach the person is shown as ``last_try``."""
     cond, params = _caseload(scope)
     params["today"] = today
-    sql = ("SELECT p.id, p.code, p.display_name, c.name AS company_name, p.exited_on, "
-           "MAX(e.effective_on) AS last_row_on "
+    start = "CAST(p.exited_on + INTERVAL '5 months' AS DATE)"
+    end = "CAST(p.exited_on + INTERVAL '8 months' AS DATE)"
+    sql = (f"SELECT p.id, p.code, p.display_name, c.name AS company_name, p.exited_on, {start} AS window_start, "
+           f"{end} AS window_end, CAST(p.exited_on + INTERVAL '6 months' AS DATE) AS due_on, "
+           "(SELECT MAX(f.contacted_on) FROM followups f WHERE f.participant_id = p.id AND f.reached = FALSE "
+           "AND f.contacted_on <= :today) AS last_try "
            "FROM participants p JOIN companies c ON c.id = p.company_id "
-           "LEFT JOIN employment e ON e.participant_id = p.id "
-           f"WHERE {cond} AND p.exited_on IS NOT NULL AND p.exited_on <= :today AND p.anonymised_at IS NULL "
-           "GROUP BY p.id, p.code, p.display_name, c.name, p.exited_on ORDER BY p.exited_on")
+           f"WHERE {cond} AND p.exited_on IS NOT NULL AND p.anonymised_at IS NULL AND {start} <= :today "
+           "AND NOT EXISTS (SELECT 1 FROM followups f WHERE f.participant_id = p.id AND f.reached = TRUE "
+           f"AND f.contacted_on >= {start} AND f.contacted_on <= {end} AND f.contacted_on <= :today) "
+           "ORDER BY due_on, p.code")
     out = []
     for r in conn.execute(bound(sql, params), params):
         row = dict(r._mapping)
-        due = add_months(row["exited_on"], FOLLOWUP_MONTHS)
-        if due > today + timedelta(days=FOLLOWUP_AHEAD_DAYS):
-            continue
-        last = row.pop("last_row_on")
-        if last is not None and last > row["exited_on"] and last >= due - timedelta(days=FOLLOWUP_AHEAD_DAYS):
-            continue
-        row["due_on"] = due
+        row["state"] = "overdue" if today > row["window_end"] else "due"
         if not scope.sees_names:
             row["display_name"] = None
         out.append(row)
-    return sorted(out, key=lambda r: r["due_on"])
+    return out
 
 
 def my_week(conn: Connection, scope: Scope, today: date) -> dict[str, list[dict[str, Any]]]:
