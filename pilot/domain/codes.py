@@ -17,6 +17,7 @@ SOURCES = ("coach", "self", "yki", "other")
 EMPLOYMENT_STATUSES = ("permanent", "fixed_term", "apprenticeship", "work_trial", "training",
                        "unemployed", "other")
 EMPLOYED = frozenset({"permanent", "fixed_term", "apprenticeship"})
+FOLLOWUP_SOURCES = ("phone", "email", "meeting", "employer", "register", "survey")
 COST_CATEGORIES = ("service_purchase", "grant", "co_funding", "staff", "other")
 PARTICIPANT_STATUSES = ("active", "exited")
 
@@ -37,6 +38,7 @@ CODE_LISTS: dict[str, tuple[str, ...]] = {
     "employment_status": EMPLOYMENT_STATUSES,
     "cost_category": COST_CATEGORIES,
     "participant_status": PARTICIPANT_STATUSES,
+    "followup_source": FOLLOWUP_SOURCES,
 }
 
 # Common first languages (ISO 639-1) offered first in pickers; any valid 2-3 letter code is accepted.

@@ -17,7 +17,7 @@ from pilot.domain import codes
 from pilot.domain.dates import add_months
 from pilot.domain.validation import Checker, Problem
 
-SOURCES = ("phone", "email", "meeting", "employer", "register", "survey")
+SOURCES = codes.FOLLOWUP_SOURCES
 WINDOW_START_MONTHS = 5
 TARGET_MONTHS = 6
 WINDOW_END_MONTHS = 8
@@ -63,14 +63,23 @@ def check_followup(values: dict[str, Any], lang: str | None = None,
     """A follow-up from a form or a workbook row (DATA-FILES.md ``followups``). Notes go through the
     Checker's text rule (no identity code). ``exited_on`` checks contacted_on >= the exit."""
     c = Checker(values, lang)
+    followup_fields(c, exited_on)
+    return c.clean, c.problems
+
+
+def followup_fields(c: Checker, exited_on: date | None = None,
+                    labels: dict[str, dict[str, str]] | None = None) -> None:
+    """The rules of one follow-up on a Checker (the form's and the workbook's): ``labels`` lets an
+    import take code labels in any language (per code list)."""
+    labels = labels or {}
     day = c.date("contacted_on", required=True)
     reached = c.boolean("reached")
     if reached is None and not any(p.field == "reached" for p in c.problems):
         c.fail("reached", "error.required")
-    status = c.choice("status", codes.EMPLOYMENT_STATUSES)
+    status = c.choice("status", codes.EMPLOYMENT_STATUSES, labels=labels.get("employment_status"))
     hours = c.decimal("weekly_hours", Decimal(0), Decimal(60), 1)
     subsidised = c.boolean("subsidised")
-    c.choice("source", SOURCES, required=True)
+    c.choice("source", SOURCES, required=True, labels=labels.get("followup_source"))
     c.text("notes", max_len=4000)
     if reached is True and status is None and not any(p.field == "status" for p in c.problems):
         c.fail("status", "error.required")
@@ -82,4 +91,3 @@ def check_followup(values: dict[str, Any], lang: str | None = None,
         c.fail("subsidised", "error.subsidised_status")
     if day is not None and exited_on is not None and day < exited_on:
         c.fail("contacted_on", "error.followup_before_exit")
-    return c.clean, c.problems
