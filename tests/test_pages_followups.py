@@ -113,3 +113,10 @@ def test_not_reached_with_a_status_is_refused(week):
                  p=pid) == [(False, None)]
     assert "työtilanteen muutos" not in texts(at.info)  # nothing to offer for a person not reached
     assert "P-0002" in texts(at.markdown)  # still overdue: not reached is no follow-up
+
+
+def test_participant_timeline_shows_the_followup(week):
+    pid = week["ids"]["tried"]
+    at = open_page(week, "pages/participant.py", lang="en", params={"participant": str(pid)})
+    table = next(d.value.to_csv() for d in at.dataframe if "Follow-up" in d.value.to_csv())
+    assert "Not reached" in table and "Phone" in table

@@ -108,3 +108,21 @@ def test_my_week(engine):
 ])
 def test_week_bounds(today, monday, sunday):
     assert week.week_bounds(today) == (monday, sunday)
+
+
+def test_followups_on_the_timeline(engine):
+    """A follow-up after exit is an event of its own (reached with the status found, or not reached),
+    never an employment row."""
+    cid = work_seed.company(engine)
+    pid = work_seed.participant(engine, cid, "P-0009", enrolled=date(2023, 1, 2), exited=date(2023, 12, 15))
+    admin = Scope(username="a", role="admin")
+    with db.transaction(engine) as conn:
+        followups.add(conn, admin, pid, {"contacted_on": date(2024, 6, 1), "reached": False, "source": "phone"})
+        followups.add(conn, admin, pid, {"contacted_on": date(2024, 6, 14), "reached": True, "status": "permanent",
+                                         "weekly_hours": "30", "source": "employer", "notes": "Told by HR"})
+    with engine.connect() as conn:
+        events = timeline.for_participant(conn, admin, pid, ("followup", "employment"))
+    assert [(e["on"], e["kind"], e["code"], e["status"]) for e in events][:2] == [
+        (date(2024, 6, 14), "followup", "permanent", "employer"), (date(2024, 6, 1), "followup", None, "phone")]
+    assert "Told by HR" in events[0]["detail"]
+    assert not [e for e in events if e["kind"] == "employment" and e["on"] >= date(2024, 6, 1)]

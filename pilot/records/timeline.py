@@ -1,7 +1,8 @@
 """A participant's story in one chronological view, and the dated notes that belong to it.
 
 Events: sessions booked (with attendance), assessments, adaptations (one event per stage
-reached), employment changes and notes. Each event is a dict with ``on`` (date), ``kind``,
+reached), employment changes, follow-ups after exit (``code`` is the status found, None when the
+person was not reached; ``status`` is the source) and notes. Each event is a dict with ``on`` (date), ``kind``,
 ``code`` (a code to label, e.g. the session kind), ``detail`` and ``status``.
 """
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pilot.access import Scope, require_editor
 from pilot.domain.work_checks import STAGE_DATE
 from pilot.records import adaptations, audit, participants
 
-KINDS = ("session", "assessment", "adaptation", "employment", "note")
+KINDS = ("session", "assessment", "adaptation", "employment", "followup", "note")
 
 
 def add_note(conn: Connection, actor: Scope, participant_id: int, values: dict[str, Any]) -> int:
@@ -72,6 +73,16 @@ def _employment(conn: Connection, pid: int) -> list[dict[str, Any]]:
                                               r.employer_business_id or "") if x)} for r in rows]
 
 
+def _followups(conn: Connection, pid: int) -> list[dict[str, Any]]:
+    rows = conn.execute(sa.text(
+        "SELECT contacted_on, reached, status, weekly_hours, source, notes FROM followups "
+        "WHERE participant_id = :p"), {"p": pid})
+    return [{"on": r.contacted_on, "kind": "followup", "code": r.status if r.reached else None,
+             "status": r.source, "reached": bool(r.reached),
+             "detail": " · ".join(x for x in (f"{r.weekly_hours} h" if r.weekly_hours is not None else "",
+                                              r.notes or "") if x)} for r in rows]
+
+
 def _notes(conn: Connection, pid: int) -> list[dict[str, Any]]:
     rows = conn.execute(sa.text(
         "SELECT noted_on, body, author FROM participant_notes WHERE participant_id = :p"), {"p": pid})
@@ -87,6 +98,7 @@ def for_participant(conn: Connection, scope: Scope, participant_id: int, kinds: 
                "assessment": lambda: _assessments(conn, participant_id),
                "adaptation": lambda: _adaptations(conn, scope, participant_id),
                "employment": lambda: _employment(conn, participant_id),
+               "followup": lambda: _followups(conn, participant_id),
                "note": lambda: _notes(conn, participant_id)}
     events = [e for kind in KINDS if kind in kinds for e in sources[kind]()]
     events = [e for e in events if (since is None or e["on"] >= since) and (until is None or e["on"] <= until)]

@@ -178,12 +178,13 @@ def timeline_table(events: list[dict[str, Any]]) -> None:
     """Events with translated kinds and codes; one table, newest first."""
     code_lists = {"session": ("kind", "attendance"), "assessment": ("skill", "source"),
                   "adaptation": ("adaptation_type", "stage"), "employment": ("employment_status", None),
-                  "note": (None, None)}
+                  "followup": ("employment_status", "followup_source"), "note": (None, None)}
     rows = []
     for e in events:
         what_list, status_list = code_lists[e["kind"]]
         rows.append({"on": e["on"], "kind": t(f"work.event.{e['kind']}"),
-                     "what": i18n.label(what_list, e["code"], lang()) if what_list else "",
+                     "what": i18n.label(what_list, e["code"], lang()) if what_list and e["code"]
+                     else t("followup.reached.no") if e["kind"] == "followup" else "",
                      "status": i18n.label(status_list, e["status"], lang()) if status_list else (e["status"] or ""),
                      "detail": e["detail"] or ""})
     widgets.table(rows, {"on": "work.col.date", "kind": "work.col.event", "what": "work.col.what",
