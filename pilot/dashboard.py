@@ -32,7 +32,8 @@ TILE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("outcomes.group.activity", ("coaching_hours", "participant_hours", "attendance_rate")),
     ("outcomes.group.exit", ("employed_at_exit", "employed_at_exit_rate", "exit_status_unknown",
                              "subsidised_at_exit")),
-    ("outcomes.group.followup", ("followup_6m_due", "employed_6m_after_exit", "employed_6m_after_exit_rate",
+    ("outcomes.group.followup", ("followup_6m_due", "followup_6m_reached", "followup_6m_reach_rate",
+                                 "employed_6m_after_exit", "employed_6m_after_exit_rate",
                                  "improved_6m", "improved_6m_rate")),
     ("outcomes.group.work", ("participants_with_adaptation_in_use", "adaptation_mean_effect",
                              "employer_satisfaction_mean")),
@@ -43,6 +44,9 @@ EMPLOYER_TILES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("outcomes.group.participants", ("participants_active", "participants_exited")),
     ("outcomes.group.activity", ("coaching_hours", "participant_hours", "attendance_rate")),
     ("outcomes.group.work", ("participants_with_adaptation_in_use", "adaptation_mean_effect")),
+    # Measured, never assumed: how many of those due the workplace's people were reached.
+    ("outcomes.group.followup", ("followup_6m_due", "followup_6m_reached", "followup_6m_reach_rate",
+                                 "employed_6m_after_exit_rate")),
 )
 # Count columns of each chart's rows (the cells the rule may hide).
 CHART_COUNTS: dict[str, tuple[str, ...]] = {

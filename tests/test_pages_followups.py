@@ -26,6 +26,8 @@ def week(engine):
     cid = work_seed.company(engine)
     with db.transaction(engine) as conn:
         coach_id = users.create_user(conn, "coach-anna", "coach", "Anna", company_ids=[cid])
+        users.create_user(conn, "admin-olli", "admin", "Olli")
+        users.create_user(conn, "boss", "employer", "Boss", company_ids=[cid])
     day = today()
     start = add_months(day, -30)
 
@@ -120,3 +122,14 @@ def test_participant_timeline_shows_the_followup(week):
     at = open_page(week, "pages/participant.py", lang="en", params={"participant": str(pid)})
     table = next(d.value.to_csv() for d in at.dataframe if "Follow-up" in d.value.to_csv())
     assert "Not reached" in table and "Phone" in table
+
+
+def test_dashboard_tile_says_how_many_were_reached(week):
+    at = open_page(week, "pages/dashboard.py", user="admin-olli", lang="en")
+    assert "reached 1 of 4 due (25.0%)" in texts(at.caption).replace("\\", "")
+    assert "Reached at the 6-month follow-up" in [m.label for m in at.metric]
+
+
+def test_employer_page_shows_the_followup_under_its_rule(week):
+    at = open_page(week, "pages/employer.py", user="boss", lang="en")
+    assert "reached <5 of <5 due (–)" in texts(at.caption).replace("\\", "")

@@ -103,6 +103,10 @@ def tiles(result: Mapping[str, Any], groups: tuple[tuple[str, tuple[str, ...]], 
         for key, column in zip(keys, st.columns(len(keys))):
             with column:
                 st.metric(names[key], show_value(key, result[key]), help=definitions[key], border=True)
+        if "followup_6m_reach_rate" in keys:  # "reached 5 of 7 due (71 %)": measured, not assumed
+            st.caption(t("followup.tile", reached=show_value("followup_6m_reached", result["followup_6m_reached"]),
+                         due=show_value("followup_6m_due", result["followup_6m_due"]),
+                         rate=show_value("followup_6m_reach_rate", result["followup_6m_reach_rate"])))
     if language:
         st.markdown(f"**{names['language']}**")
         for skill, column in zip(codes.SKILLS, st.columns(len(codes.SKILLS))):
