@@ -5,12 +5,19 @@ backup takes it exclusively, checkpoints the WAL into the file and copies the fi
 a consistent database. Reads go on meanwhile. A restore takes the gate, closes every connection,
 swaps the file in and reopens. From the command line the same works when the app is stopped;
 while it runs, DuckDB's lock makes the command say so in one sentence (use the admin page).
-PostgreSQL is backed up with its own tools (pg_dump / pg_restore): we say so instead of guessing.
+PostgreSQL: ``backup`` runs pg_dump (custom format, no owners or privileges, so it restores
+under another role) and ``restore`` runs pg_restore into an empty database, then migrates it
+(``backup_postgres``, ``restore_postgres``). A database URL whose options set a search_path (one
+schema of a shared database) dumps and restores that schema alone.
 """
 from __future__ import annotations
 
+import os
+import re
 import shutil
+import subprocess
 from pathlib import Path
+from urllib.parse import unquote
 
 from sqlalchemy.engine import Engine
 
@@ -31,7 +38,7 @@ def backup(engine: Engine, target: Path) -> Path:
     """Write a consistent copy of the database to ``target`` (a .duckdb file)."""
     source = db.database_file(engine)
     if source is None:
-        raise BackupNotPossible("backup.postgres")
+        return backup_postgres(engine, target)
     target = Path(target)
     if target.resolve() == source.resolve():
         raise BackupNotPossible("backup.same_file")
@@ -76,7 +83,8 @@ def restore(engine: Engine, source: Path, actor: Scope | str = "system", name: s
     """
     target = db.database_file(engine)
     if target is None:
-        raise BackupNotPossible("backup.postgres")
+        restore_postgres(engine, Path(source), actor, name)
+        return
     source = Path(source)
     if source.resolve() == target.resolve():
         raise BackupNotPossible("backup.same_file")
@@ -112,3 +120,93 @@ def restore(engine: Engine, source: Path, actor: Scope | str = "system", name: s
         db.checkpoint(fresh)
     finally:
         fresh.dispose()
+
+
+class ToolFailed(BackupNotPossible):
+    """pg_dump or pg_restore is missing or stopped with an error (its own lines went to stderr)."""
+
+    def __init__(self, key: str, tool: str):
+        super().__init__(key)
+        self.tool = tool
+        self.params = {"tool": tool}
+
+
+def _libpq_env(engine: Engine) -> tuple[dict[str, str], str | None]:
+    """The connection of ``engine`` as libpq's environment variables (the password never becomes an
+    argument, which other users could read), and the schema its search_path names, if any."""
+    url = engine.url
+    env = {**os.environ}
+    for name, value in (("PGHOST", url.host), ("PGPORT", url.port), ("PGUSER", url.username),
+                        ("PGPASSWORD", url.password), ("PGDATABASE", url.database)):
+        if value not in (None, ""):
+            env[name] = str(value)
+    query = {k: (v[-1] if isinstance(v, tuple) else v) for k, v in url.query.items()}
+    for key, name in (("host", "PGHOST"), ("port", "PGPORT"), ("sslmode", "PGSSLMODE")):
+        if query.get(key):
+            env[name] = unquote(str(query[key]))
+    schema = None
+    options = unquote(str(query.get("options") or ""))
+    if options:
+        env["PGOPTIONS"] = options
+        found = re.search(r"search_path\s*=\s*([A-Za-z_][A-Za-z0-9_]*)", options)
+        schema = found[1] if found else None
+    return env, schema
+
+
+def _run(tool: str, args: list[str], env: dict[str, str]) -> None:
+    path = shutil.which(tool)
+    if path is None:
+        raise ToolFailed("golive.pg_tool_missing", tool)
+    done = subprocess.run([path, *args], env=env, stdin=subprocess.DEVNULL)
+    if done.returncode != 0:
+        raise ToolFailed("golive.pg_failed", tool)
+
+
+def backup_postgres(engine: Engine, target: Path) -> Path:
+    """``pg_dump --format=custom`` of the database (or its one schema) to ``target``."""
+    env, schema = _libpq_env(engine)
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    args = ["--format=custom", "--no-owner", "--no-privileges", f"--file={partial}"]
+    if schema:
+        args.append(f"--schema={schema}")
+    try:
+        _run("pg_dump", args, env)
+    except BackupNotPossible:
+        partial.unlink(missing_ok=True)
+        raise
+    partial.replace(target)
+    return target
+
+
+def _has_tables(engine: Engine, schema: str | None) -> bool:
+    import sqlalchemy as sa
+    with engine.connect() as conn:
+        return bool(conn.execute(sa.text(
+            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = "
+            + ("current_schema()" if schema is None else ":s")), {} if schema is None else {"s": schema}
+        ).scalar_one())
+
+
+def restore_postgres(engine: Engine, source: Path, actor: Scope | str = "system", name: str | None = None) -> None:
+    """pg_restore a pg_dump file into the (empty) database of ``engine``, in one transaction, then
+    bring it up to date (db.migrate) and record who restored which file."""
+    source = Path(source)
+    if not source.is_file():
+        raise BackupNotPossible("backup.missing")
+    env, schema = _libpq_env(engine)
+    if _has_tables(engine, schema):
+        raise BackupNotPossible("golive.pg_not_empty")
+    args = ["--no-owner", "--no-privileges", "--single-transaction", "--exit-on-error",
+            f"--dbname={env.get('PGDATABASE') or env.get('PGUSER') or 'postgres'}", str(source)]
+    if schema:  # the dump's schema is created by the restore itself
+        with engine.begin() as conn:
+            import sqlalchemy as sa
+            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}"'))  # empty: checked above
+    engine.dispose()
+    _run("pg_restore", args, env)
+    db.migrate(engine)  # a backup from an older version is brought up to date
+    shown = name or source.name
+    with engine.begin() as conn:
+        audit.record(conn, actor, "import", "database", shown, after={"restored_from": shown})

@@ -308,7 +308,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
     try:
         path = backup.backup(engine, Path(args.path))
     except backup.BackupNotPossible as exc:
-        return fail(exc.key)
+        return fail(exc.key, **getattr(exc, "params", {}))
     finally:
         engine.dispose()
     say("backup.done", path=str(path))
@@ -325,7 +325,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     try:
         backup.restore(engine, Path(args.path))
     except backup.BackupNotPossible as exc:
-        return fail(exc.key)
+        return fail(exc.key, **getattr(exc, "params", {}))
     say("backup.restored", path=str(args.path))
     return 0
 
