@@ -122,7 +122,9 @@ def throttle_delay(failures: int) -> timedelta:
 
 
 def _throttle_key(username: str) -> str:
-    return username.strip().lower()[:64]
+    """The typed username as a SHA-256 digest: whatever was typed (an identity code, say) is never
+    stored, while the same name still meets the same counter."""
+    return hashlib.sha256(username.strip().lower().encode("utf-8")).hexdigest()
 
 
 def throttled_until(conn: Connection, username: str, client: str, now: datetime) -> datetime | None:

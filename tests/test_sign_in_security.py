@@ -242,3 +242,16 @@ def test_demo_admin_signs_in_with_the_known_secret(engine) -> None:
     for spec in demo.DEMO_USERS:
         if spec["role"] != "admin":
             assert attempt(engine, spec["username"], demo.DEMO_PASSWORD, now, client=ALICE).ok
+
+
+def test_the_typed_username_is_never_stored_by_the_throttle(accounts) -> None:
+    """An identity code typed as a username counts failures without being written anywhere."""
+    typed = "131052-308T"
+    now = db.utcnow()
+    for _ in range(6):
+        attempt(accounts, typed, "nope", now)
+    assert attempt(accounts, typed, "nope", now).reason == "throttled"
+    with accounts.connect() as conn:
+        stored = [tuple(r) for r in conn.execute(sa.text("SELECT username, client FROM login_throttle"))]
+    assert stored and all(typed.lower() not in name and "131052" not in name for name, _ in stored)
+    assert all(a["actor"] == "unknown user" for a in audit(accounts) if a["action"] != "login")
