@@ -45,7 +45,8 @@ FORMATS = ("pdf", "html")
 # Ordered as in the city's report: results first, money after.
 OUTCOME_RATES = ("attendance_rate", "employed_at_exit_rate", "employed_6m_after_exit_rate", "improved_6m_rate")
 SDG_INDICATORS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("8", ("participants_exited", "employed_at_exit_rate", "employed_6m_after_exit_rate", "improved_6m_rate")),
+    ("8", ("participants_exited", "employed_at_exit_rate", "followup_6m_reach_rate", "employed_6m_after_exit_rate",
+           "improved_6m_rate")),
     ("4", ("coaching_hours", "participant_hours", "attendance_rate", "language")),
     ("10", ("participants_enrolled", "companies_active", "participants_with_adaptation_in_use",
             "adaptation_mean_effect", "employer_satisfaction_mean")),
@@ -293,10 +294,14 @@ def overall_paragraphs(report: Report) -> list[str]:
           exited=show("n", f["participants_exited"], lang), companies=show("n", f["companies_active"], lang),
           coaching_hours=show("coaching_hours", f["coaching_hours"], lang),
           participant_hours=show("participant_hours", f["participant_hours"], lang)),
-        t("report.overall.outcomes", lang, employed_at_exit=show("n", f["employed_at_exit"], lang),
-          employed_at_exit_rate=show("employed_at_exit_rate", f["employed_at_exit_rate"], lang),
-          due=show("n", f["followup_6m_due"], lang), employed_6m=show("n", f["employed_6m_after_exit"], lang),
-          employed_6m_rate=show("employed_6m_after_exit_rate", f["employed_6m_after_exit_rate"], lang),
+        t("followup.report.exit", lang, employed_at_exit=show("n", f["employed_at_exit"], lang),
+          employed_at_exit_rate=show("employed_at_exit_rate", f["employed_at_exit_rate"], lang)),
+        # The 6-month result is measured: how many of those due were reached, and of them ...
+        t("followup.report", lang, reached=show("n", f["followup_6m_reached"], lang),
+          due=show("n", f["followup_6m_due"], lang),
+          rate=show("followup_6m_reach_rate", f["followup_6m_reach_rate"], lang),
+          employed=show("n", f["employed_6m_after_exit"], lang),
+          employed_rate=show("employed_6m_after_exit_rate", f["employed_6m_after_exit_rate"], lang),
           improved=show("n", f["improved_6m"], lang), improved_rate=show("improved_6m_rate", f["improved_6m_rate"], lang)),
         t("report.overall.adaptations", lang,
           with_adaptation=show("n", f["participants_with_adaptation_in_use"], lang),
