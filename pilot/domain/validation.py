@@ -16,6 +16,7 @@ from pilot.domain import codes, identifiers, numbers
 from pilot.domain.dates import parse_date
 from pilot.domain.dates import today as helsinki_today
 from pilot.domain.levels import normalise_level
+from pilot.domain.text import TextError, check_key, clean_text
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
@@ -67,12 +68,30 @@ class Checker:
         value = self.values.get(name)
         return None if is_blank(value) else value
 
-    def text(self, name: str, required: bool = False, max_len: int = 2000) -> str | None:
+    def given(self, name: str, required: bool = False, key: bool = True) -> Any:
+        """The field's value after the one text rule, or None (its problem noted) when blank or refused.
+
+        A key, code, date or number (``key``) passes ``check_key`` (normalised and trimmed); free
+        text passes ``clean_text``. A refused text is the field's problem with the TextError's key,
+        the same rule and message the workbook import gives for a cell.
+        """
         value = self.raw(name)
+        if isinstance(value, str):
+            try:
+                value = check_key(value) if key else clean_text(value)
+            except TextError as e:
+                self.fail(name, e.key)
+                self.clean[name] = None
+                return None
         if value is None:
             if required:
                 self.fail(name, "error.required")
             self.clean[name] = None
+        return value
+
+    def text(self, name: str, required: bool = False, max_len: int = 2000) -> str | None:
+        value = self.given(name, required, key=False)
+        if value is None:
             return None
         text = str(value).strip()
         if len(text) > max_len:
@@ -83,11 +102,8 @@ class Checker:
         return text
 
     def date(self, name: str, required: bool = False) -> date | None:
-        value = self.raw(name)
+        value = self.given(name, required)
         if value is None:
-            if required:
-                self.fail(name, "error.required")
-            self.clean[name] = None
             return None
         parsed = parse_date(value)
         if parsed is None:
@@ -109,11 +125,8 @@ class Checker:
     def choice(self, name: str, options: tuple[str, ...], required: bool = False,
                labels: dict[str, str] | None = None) -> str | None:
         """A code from a list; ``labels`` maps lower-cased labels (any language) to codes."""
-        value = self.raw(name)
+        value = self.given(name, required)
         if value is None:
-            if required:
-                self.fail(name, "error.required")
-            self.clean[name] = None
             return None
         text = str(value).strip()
         code = text if text in options else text.lower() if text.lower() in options else None
@@ -125,11 +138,8 @@ class Checker:
         return code
 
     def integer(self, name: str, low: int, high: int, required: bool = False) -> int | None:
-        value = self.raw(name)
+        value = self.given(name, required)
         if value is None:
-            if required:
-                self.fail(name, "error.required")
-            self.clean[name] = None
             return None
         try:
             result = numbers.parse_integer(value, self.lang)
@@ -144,11 +154,8 @@ class Checker:
 
     def decimal(self, name: str, low: Decimal, high: Decimal | None, places: int,
                 required: bool = False, low_exclusive: bool = False) -> Decimal | None:
-        value = self.raw(name)
+        value = self.given(name, required)
         if value is None:
-            if required:
-                self.fail(name, "error.required")
-            self.clean[name] = None
             return None
         try:
             number = numbers.parse_number(value, self.lang)
@@ -166,10 +173,12 @@ class Checker:
         return self.clean[name]
 
     def boolean(self, name: str, default: bool | None = None) -> bool | None:
-        value = self.raw(name)
-        if value is None:
+        if self.raw(name) is None:
             self.clean[name] = default
             return default
+        value = self.given(name)
+        if value is None:
+            return None  # refused by the text rule
         parsed = parse_bool(value)
         if parsed is None:
             self.fail(name, "error.boolean")
@@ -177,11 +186,8 @@ class Checker:
         return parsed
 
     def business_id(self, name: str, required: bool = True) -> str | None:
-        value = self.raw(name)
+        value = self.given(name, required)
         if value is None:
-            if required:
-                self.fail(name, "error.required")
-            self.clean[name] = None
             return None
         text = identifiers.normalise_business_id(value)
         if not identifiers.is_valid_business_id(text):
@@ -191,11 +197,8 @@ class Checker:
 
     def pattern(self, name: str, regex: re.Pattern[str], key: str, required: bool = False,
                 lower: bool = False) -> str | None:
-        value = self.raw(name)
+        value = self.given(name, required)
         if value is None:
-            if required:
-                self.fail(name, "error.required")
-            self.clean[name] = None
             return None
         text = str(value).strip()
         if isinstance(value, float) and value.is_integer():
@@ -223,10 +226,8 @@ class Checker:
         return self.pattern(name, _INDUSTRY, "error.industry")
 
     def participant_code(self, name: str) -> str | None:
-        value = self.raw(name)
+        value = self.given(name, required=True)
         if value is None:
-            self.fail(name, "error.required")
-            self.clean[name] = None
             return None
         text = str(value).strip()
         if not identifiers.is_valid_participant_code(text):
@@ -237,11 +238,11 @@ class Checker:
         return text
 
     def level(self, name: str) -> str | None:
-        value = self.raw(name)
-        level = normalise_level(value)
+        value = self.given(name, required=True)
         if value is None:
-            self.fail(name, "error.required")
-        elif level is None:
+            return None
+        level = normalise_level(value)
+        if level is None:
             self.fail(name, "error.level")
         self.clean[name] = level
         return level
