@@ -229,6 +229,7 @@ def build(seed: int = 2024, today: date | None = None) -> dict[str, list[dict[st
         "employment": _employment(rng, participants, today),
         "feedback": _feedback(rng, companies, today),
         "costs": _costs(rng, companies, start, today),
+        **_hiring(random.Random(seed + 15), companies, participants, today),  # its own draws: the rest stays
         "appropriations": [{"year": y, "amount_eur": APPROPRIATION_EUR}
                            for y in range(start.year, today.year + 1)],
         "users": [{**u, "companies": list(u["companies"]), "password_hash": None} for u in DEMO_USERS],
@@ -551,6 +552,61 @@ def _costs(rng: random.Random, companies: list[dict[str, Any]], start: date, tod
     return [{"ref": f"C-{n:04d}", **row} for n, row in enumerate(drafts, start=1)]
 
 
+_SURVEY_COMMENTS = {
+    1: ("Suomen kieli on meillä vielä kynnys.", "Asiakastyössä kielitaito on välttämätön."),
+    2: ("Ohjaus vie esihenkilöiltä aikaa.", "Kokeilisimme, jos tukea on saatavilla."),
+    3: ("Selkokieliset ohjeet ovat auttaneet.", "Perehdytys sujuu jo paremmin."),
+    4: ("Kielivalmennus on madaltanut kynnystä.", "Olemme valmiita palkkaamaan lisää."),
+    5: ("Kielitaso ei ole enää este rekrytoinnille.",),
+}
+
+
+def _hiring(rng: random.Random, companies: list[dict[str, Any]], participants: list[dict[str, Any]],
+            today: date) -> dict[str, list[dict[str, Any]]]:
+    """Employer surveys and hires (issue 15). Most companies answer when they join and some again
+    after 6-12 months, readiness rising for most but not all; a few answer late (no baseline). A
+    few hires a year per company, some of them participants (hired_on after they enrolled)."""
+    surveys: list[dict[str, Any]] = []
+    for i, company in enumerate(companies):
+        joined = company["joined_on"]
+        # Not every workplace warms up: every fourth stays where it was or dips.
+        steps = (-1, 0, 0) if i % 4 == 2 else (-1, 0, 1, 1, 1, 1, 2)
+        late = rng.random() < 0.12
+        day = joined + timedelta(days=rng.randint(100, 160) if late else rng.randint(0, 30))
+        readiness = rng.choice((1, 2, 2, 2, 3, 3))
+        planned = rng.choice((0, 0, 1, 1, 2))
+        while day <= today:
+            surveys.append({"business_id": company["business_id"], "answered_on": day, "readiness": readiness,
+                            "planned_hires_12m": planned if rng.random() < 0.9 else None,
+                            "comment": rng.choice(_SURVEY_COMMENTS[readiness]) if rng.random() < 0.5 else None})
+            if rng.random() < 0.15:
+                break  # not every company answers again
+            readiness = max(1, min(5, readiness + rng.choice(steps)))
+            planned = max(0, planned + rng.choice((-1, 0, 1, 1)))
+            day = dates.add_months(day, rng.randint(6, 12)) + timedelta(days=rng.randint(-5, 5))
+    hires: list[dict[str, Any]] = []
+    by_company: dict[str, list[dict[str, Any]]] = {}
+    for p in participants:
+        by_company.setdefault(p["business_id"], []).append(p)
+    for company in companies:
+        joined = company["joined_on"]
+        span = (today - joined).days
+        if span < 30:
+            continue
+        for _ in range(rng.choice((0, 1, 1, 2, 3))):
+            hired_on = joined + timedelta(days=rng.randint(30, span))
+            employee = rng.choice(by_company.get(company["business_id"], [None]))
+            of_participant = (employee is not None and rng.random() < 0.35 and employee["enrolled_on"] < hired_on)
+            contract = rng.choice(("permanent", "fixed_term", "fixed_term", "apprenticeship"))
+            hires.append({"business_id": company["business_id"], "hired_on": hired_on, "contract": contract,
+                          "weekly_hours": _hours(rng, 20, 37.5) if rng.random() < 0.8 else None,
+                          "participant_code": employee["code"] if of_participant else None,
+                          "occupation_code": (employee["occupation_code"] if of_participant and employee else None)
+                          or rng.choice(("9112", "5120", "9412", "5322", None))})
+    hires.sort(key=lambda r: (r["hired_on"], r["business_id"]))
+    return {"employer_surveys": surveys, "hires": [{"ref": f"H-{n:03d}", **r} for n, r in enumerate(hires, 1)]}
+
+
 def load(engine: Engine, seed: int = 2024, today: date | None = None) -> dict[str, int]:
     """Write the demo pilot into an empty migrated database in one transaction; counts per table."""
     if not db.is_empty(engine):
@@ -593,4 +649,10 @@ def load(engine: Engine, seed: int = 2024, today: date | None = None) -> dict[st
         counts["costs"] = bulk.insert_many(conn, "costs", (
             {**r, "company_id": company[r["business_id"]] if r["business_id"] else None} for r in data["costs"]))
         counts["appropriations"] = bulk.insert_many(conn, "appropriations", data["appropriations"])
+        counts["employer_surveys"] = bulk.insert_many(conn, "employer_surveys", (
+            {**r, "company_id": company[r["business_id"]]} for r in data["employer_surveys"]))
+        counts["hires"] = bulk.insert_many(conn, "hires", (
+            {**r, "company_id": company[r["business_id"]],
+             "participant_id": participant[r["participant_code"]] if r["participant_code"] else None}
+            for r in data["hires"]))
     return counts

@@ -30,7 +30,7 @@ from pilot.domain import codes, identifiers
 from pilot.domain.dates import HELSINKI
 from pilot.domain.validation import Checker, Problem, participant_fields
 from pilot.i18n import label_lookup, t
-from pilot.records import attendance_totals, audit, costs, feedback
+from pilot.records import attendance_totals, audit, costs, feedback, hires, surveys
 from pilot.records import workbook_io as io_sql
 from pilot.workbook_read import (ABOUT, SHEETS, Row, Sheet, Workbook, WorkbookFileError,  # noqa: F401
                                  help_text, read_workbook)
@@ -42,6 +42,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "assessments": ("participant_code", "skill", "assessed_on", "source"),
     "employment": ("participant_code", "effective_on"), "feedback": ("business_id", "given_on"),
     "costs": ("ref",),
+    "employer_surveys": ("business_id", "answered_on"), "hires": ("ref",),
 }
 OPTIONAL: dict[str, frozenset[str]] = {
     "companies": frozenset({"industry", "size_class", "left_on", "contact_name", "contact_email"}),
@@ -55,11 +56,14 @@ OPTIONAL: dict[str, frozenset[str]] = {
     "employment": frozenset({"weekly_hours", "subsidised", "employer_business_id"}),
     "feedback": frozenset({"comment"}),
     "costs": frozenset({"description", "business_id"}),
+    "employer_surveys": frozenset({"planned_hires_12m", "comment"}),
+    "hires": frozenset({"weekly_hours", "participant_code", "occupation_code"}),
 }
 _BOOLEANS = {"share_with_employer", "subsidised"}
 _ENTITY = {"companies": "company", "participants": "participant", "sessions": "session",
            "attendance": "attendance", "adaptations": "adaptation", "assessments": "assessment",
-           "employment": "employment", "feedback": "feedback", "costs": "cost"}
+           "employment": "employment", "feedback": "feedback", "costs": "cost",
+           "employer_surveys": "employer_survey", "hires": "hire"}
 # DuckDB cannot change a foreign-key or indexed column of a row that other rows reference
 # (migration 006 took held_on out of the sessions index, so a session's date stays editable).
 _LOCKED_WHEN_REFERENCED = {"participants": ("business_id", "coach"),
@@ -242,11 +246,23 @@ def _check_costs(c: Checker) -> None:
     c.business_id("business_id", required=False)
 
 
+def _check_employer_surveys(c: Checker) -> None:
+    c.business_id("business_id")
+    surveys.survey_fields(c)  # the same rules as the employer's and the coach's forms
+
+
+def _check_hires(c: Checker) -> None:
+    c.text("ref", required=True, max_len=64)
+    c.business_id("business_id")
+    hires.hire_fields(c)  # the same rules as the coach's form
+
+
 _CHECKS: dict[str, Callable[[Checker], None]] = {
     "companies": _check_companies, "participants": _check_participants, "sessions": _check_sessions,
     "attendance": _check_attendance, "adaptations": _check_adaptations,
     "assessments": _check_assessments, "employment": _check_employment,
     "feedback": _check_feedback, "costs": _check_costs,
+    "employer_surveys": _check_employer_surveys, "hires": _check_hires,
 }
 
 
@@ -453,6 +469,15 @@ def _check_references(actor: Scope, checked: dict[str, list[_Checked]],
                     exited = participant.get("exited_on")
                     if participant["enrolled_on"] > held or (exited is not None and exited < held):
                         bad("participant_code", "workbook.error.not_enrolled", held_on=held.strftime("%d.%m.%Y"))
+            if name == "employer_surveys":  # DATA-FILES.md: answered_on >= joined_on - 90 days
+                company = known("companies", bid)
+                if company and company.get("joined_on") and clean.get("answered_on") \
+                        and clean["answered_on"] < company["joined_on"] - surveys.EARLIEST_BEFORE_JOINING:
+                    bad("answered_on", "hiring.error.before_joining")
+            if name == "hires" and clean.get("participant_code"):  # a participant of that company
+                participant = known("participants", clean["participant_code"])
+                if participant and participant.get("business_id") != bid:
+                    bad("participant_code", "hiring.error.not_of_company")
 
 
 def validate(conn: Connection, wb: Workbook, lang: str = "fi", actor: Scope = SYSTEM,
@@ -536,7 +561,7 @@ def _wanted(cleans: dict[str, list[dict[str, Any]]]) -> dict[str, set[str]]:
     want: dict[str, set[str]] = {name: set() for name in SHEETS}
     own = {"companies": "business_id", "participants": "code", "sessions": "ref", "attendance": "session_ref",
            "adaptations": "ref", "assessments": "participant_code", "employment": "participant_code",
-           "feedback": "business_id", "costs": "ref"}
+           "feedback": "business_id", "costs": "ref", "employer_surveys": "business_id", "hires": "ref"}
     for name, rows in cleans.items():
         for clean in rows:
             if clean.get(own[name]):

@@ -46,6 +46,8 @@ SHEETS: dict[str, tuple[str, ...]] = {
                    "employer_business_id"),
     "feedback": ("business_id", "given_on", "score", "comment"),
     "costs": ("ref", "incurred_on", "category", "amount_eur", "description", "business_id"),
+    "employer_surveys": ("business_id", "answered_on", "readiness", "planned_hires_12m", "comment"),
+    "hires": ("ref", "business_id", "hired_on", "contract", "weekly_hours", "participant_code", "occupation_code"),
 }
 
 

@@ -326,3 +326,26 @@ def test_brute_force_cross_check(engine):
                     assert (want is None) == (have is None) and (want is None or abs(want - have) <= tolerance)
                 assert (got["companies_hiring"], got["hires_total"], got["hires_of_participants"]) == \
                     (hiring, total, of_participants), (as_of, only)
+
+
+# ---------------------------------------------------------------- the demo pilot
+
+@pytest.mark.parametrize("today", [date(2025, 9, 1), date(2026, 3, 1), date(2026, 11, 30)])
+def test_demo_answers_and_hires_are_believable(today):
+    from pilot import demo
+    data = demo.build(2024, today)
+    joined = {c["business_id"]: c["joined_on"] for c in data["companies"]}
+    by_company: dict[str, list[dict]] = {}
+    for row in data["employer_surveys"]:
+        by_company.setdefault(row["business_id"], []).append(row)
+    at_joining = [b for b, rows in by_company.items() if min(r["answered_on"] for r in rows) <= joined[b] + timedelta(days=60)]
+    assert len(at_joining) > len(joined) / 2  # most answer when they join
+    changes = [rows[-1]["readiness"] - rows[0]["readiness"] for rows in by_company.values() if len(rows) > 1]
+    assert changes and sum(c > 0 for c in changes) > len(changes) / 2 and any(c <= 0 for c in changes)
+    participants = {p["code"]: p for p in data["participants"]}
+    hired = data["hires"]
+    assert hired and any(h["participant_code"] for h in hired) and any(not h["participant_code"] for h in hired)
+    for h in hired:
+        assert h["hired_on"] >= joined[h["business_id"]]
+        if h["participant_code"]:
+            assert participants[h["participant_code"]]["business_id"] == h["business_id"]

@@ -93,6 +93,16 @@ def dataset() -> dict[str, list[dict[str, Any]]]:
              "description": "Kielikoulutus", "business_id": B1},
             {"ref": "K-2", "incurred_on": "2024-04-30", "category": "staff", "amount_eur": "99.9"},
         ],
+        "employer_surveys": [
+            {"business_id": B1, "answered_on": "2024-01-20", "readiness": "2", "planned_hires_12m": "1",
+             "comment": "=Aluksi epävarma"},
+            {"business_id": B1, "answered_on": "15.7.2024", "readiness": "4"},
+        ],
+        "hires": [
+            {"ref": "H-1", "business_id": B1, "hired_on": "2024-05-02", "contract": "permanent",
+             "weekly_hours": "30", "participant_code": "P-002", "occupation_code": "9112"},
+            {"ref": "H-2", "business_id": B2, "hired_on": "2024-06-01", "contract": "Oppisopimus"},
+        ],
     }
 
 

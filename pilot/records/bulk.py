@@ -25,6 +25,9 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "feedback": ("company_id", "given_on", "score", "comment", "given_by"),
     "costs": ("ref", "incurred_on", "category", "amount_eur", "description", "company_id"),
     "appropriations": ("year", "amount_eur"),
+    "employer_surveys": ("company_id", "answered_on", "readiness", "planned_hires_12m", "comment", "answered_by"),
+    "hires": ("ref", "company_id", "hired_on", "contract", "weekly_hours", "participant_id", "occupation_code",
+              "created_by"),
     "followups": ("participant_id", "contacted_on", "reached", "status", "weekly_hours", "subsidised",
                   "source", "notes", "created_by"),
 }

@@ -70,12 +70,22 @@ _SHEET_SQL: dict[str, tuple[str, str]] = {
         "SELECT k.ref, k.incurred_on, k.category, k.amount_eur, k.description, c.business_id, k.id{flag} "
         "FROM costs k LEFT JOIN companies c ON c.id = k.company_id WHERE {company}",
         "k.ref"),
+    "employer_surveys": (
+        "SELECT c.business_id, y.answered_on, y.readiness, y.planned_hires_12m, y.comment, y.id{flag} "
+        "FROM employer_surveys y JOIN companies c ON c.id = y.company_id WHERE {company}",
+        "c.business_id, y.answered_on"),
+    "hires": (
+        "SELECT h.ref, c.business_id, h.hired_on, h.contract, h.weekly_hours, p.code AS participant_code, "
+        "h.occupation_code, h.id{flag} FROM hires h JOIN companies c ON c.id = h.company_id "
+        "LEFT JOIN participants p ON p.id = h.participant_id WHERE {company}",
+        "h.ref"),
 }
 # The company column each sheet is scoped by (attendance: the session's company).
 _COMPANY_COLUMN = {"companies": "c.id", "participants": "p.company_id", "sessions": "s.company_id",
                    "attendance": "s.company_id", "adaptations": "d.company_id",
                    "assessments": "p.company_id", "employment": "p.company_id",
-                   "feedback": "f.company_id", "costs": "k.company_id"}
+                   "feedback": "f.company_id", "costs": "k.company_id",
+                   "employer_surveys": "y.company_id", "hires": "h.company_id"}
 
 # Column types for the array casts (explicit, so an all-NULL column still has a type).
 _V, _D, _B, _I, _BOOL = "VARCHAR", "DATE", "BIGINT", "INTEGER", "BOOLEAN"
@@ -97,6 +107,10 @@ COLUMN_TYPES: dict[str, dict[str, str]] = {
     "feedback": {"company_id": _B, "given_on": _D, "score": _I, "comment": _V},
     "costs": {"ref": _V, "incurred_on": _D, "category": _V, "amount_eur": "DECIMAL(12, 2)",
               "description": _V, "company_id": _B},
+    "employer_surveys": {"company_id": _B, "answered_on": _D, "readiness": _I, "planned_hires_12m": _I,
+                         "comment": _V},
+    "hires": {"ref": _V, "company_id": _B, "hired_on": _D, "contract": _V, "weekly_hours": "DECIMAL(4, 1)",
+              "participant_id": _B, "occupation_code": _V},
 }
 _VERSIONED = {"companies", "participants", "sessions", "adaptations"}
 
@@ -104,7 +118,8 @@ _VERSIONED = {"companies", "participants", "sessions", "adaptations"}
 # The one-column key an import narrows each sheet's stored rows by (attendance: its session).
 KEY_FILTER = {"companies": "c.business_id", "participants": "p.code", "sessions": "s.ref",
               "attendance": "s.ref", "adaptations": "d.ref", "assessments": "p.code",
-              "employment": "p.code", "feedback": "c.business_id", "costs": "k.ref"}
+              "employment": "p.code", "feedback": "c.business_id", "costs": "k.ref",
+              "employer_surveys": "c.business_id", "hires": "h.ref"}
 _IN_KEYS = " AND {column} IN (SELECT UNNEST(CAST(:keys AS VARCHAR[])))"
 
 
@@ -187,7 +202,8 @@ def referenced_participant_ids(conn: Connection, among: Sequence[int]) -> set[in
         f"SELECT participant_id FROM attendance WHERE participant_id {_IN_IDS} "
         f"UNION SELECT participant_id FROM assessments WHERE participant_id {_IN_IDS} "
         f"UNION SELECT participant_id FROM employment WHERE participant_id {_IN_IDS} "
-        f"UNION SELECT participant_id FROM adaptations WHERE participant_id {_IN_IDS}"), {"ids": list(among)})
+        f"UNION SELECT participant_id FROM adaptations WHERE participant_id {_IN_IDS} "
+        f"UNION SELECT participant_id FROM hires WHERE participant_id {_IN_IDS}"), {"ids": list(among)})
     return {int(r[0]) for r in rows}
 
 
