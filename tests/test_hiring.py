@@ -349,3 +349,26 @@ def test_demo_answers_and_hires_are_believable(today):
         assert h["hired_on"] >= joined[h["business_id"]]
         if h["participant_code"]:
             assert participants[h["participant_code"]]["business_id"] == h["business_id"]
+
+
+# ---------------------------------------------------------------- the command line
+
+def test_cli_json_and_table_carry_the_hiring_indicators(engine, ids, capsys):
+    import json
+
+    from pilot import cli
+    for cid in (ids[A], ids[B]):
+        answer(engine, employer_of(cid), cid, D, 2)
+        answer(engine, employer_of(cid), cid, D + timedelta(days=120), 4)
+    hire(engine, coach_of(ids[A]), ids[A], D + timedelta(days=5), code="P-A1")
+    assert cli.main(["indicators", "--as-of", "2025-01-31", "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["hiring_readiness"] == {"n": 2, "mean_change": 2.0, "improved_share": 1.0}
+    assert (out["companies_hiring"], out["hires_total"], out["hires_of_participants"]) == (1, 1, 1)
+    assert cli.main(["indicators", "--as-of", "2025-01-31", "--format", "json", "--suppress"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["hiring_readiness"] == {"n": "<5", "mean_change": None, "improved_share": None}
+    assert (out["companies_hiring"], out["hires_total"], out["hires_of_participants"]) == ("<5", "<5", "<5")
+    assert cli.main(["indicators", "--as-of", "2025-01-31", "--format", "table"]) == 0
+    table = capsys.readouterr().out
+    assert "Rekrytointivalmius" in table or "Hiring readiness" in table
