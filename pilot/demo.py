@@ -227,6 +227,7 @@ def build(seed: int = 2024, today: date | None = None) -> dict[str, list[dict[st
         "adaptations": _adaptations(rng, companies, participants, today),
         "assessments": _assessments(rng, participants, today),
         "employment": _employment(rng, participants, today),
+        "followups": _followups(random.Random(seed + 14), participants, today),  # own draws: the rest stays
         "feedback": _feedback(rng, companies, today),
         "costs": _costs(rng, companies, start, today),
         **_hiring(random.Random(seed + 15), companies, participants, today),  # its own draws: the rest stays
@@ -507,6 +508,40 @@ def _employment(rng: random.Random, participants: list[dict[str, Any]], today: d
     return rows
 
 
+_FOLLOWUP_SOURCES = (("phone", 6), ("email", 2), ("employer", 2), ("register", 1), ("meeting", 1))
+_FOLLOWUP_NOTES = ("Soitettu, vastasi heti.", "Työnantaja vahvisti tilanteen.", "Sähköpostiin tuli vastaus.", None, None)
+
+
+def _followups(rng: random.Random, participants: list[dict[str, Any]], today: date) -> list[dict[str, Any]]:
+    """The 6-month follow-ups after exit (DATA-FILES.md ``followups``): asked of most whose window
+    (exit + 5 .. 8 months) has begun, some asked twice because the first call reached no one, some
+    due ones never asked, some never reached. A reached one records what the person said."""
+    rows: list[dict[str, Any]] = []
+    for p in participants:
+        exited = p["exited_on"]
+        if exited is None or dates.add_months(exited, 5) > today:
+            continue
+        end = min(dates.add_months(exited, 8), today)
+        if rng.random() < 0.25:  # due, never asked
+            continue
+        day = min(dates.add_months(exited, 6) + timedelta(days=rng.randint(-20, 20)), end)
+        day = max(day, dates.add_months(exited, 5))
+        tries = [day]
+        if rng.random() < 0.35 and (end - day).days > 10:  # first call not answered, a second try later
+            tries.append(day + timedelta(days=rng.randint(7, min(30, (end - day).days))))
+        for i, on in enumerate(tries):
+            reached = i == len(tries) - 1 and not (len(tries) == 1 and rng.random() < 0.15)
+            status = _weighted(rng, (("permanent", 4), ("fixed_term", 3), ("apprenticeship", 1), ("training", 1),
+                                     ("unemployed", 3), ("other", 1))) if reached else None
+            employed = codes.is_employed(status)
+            rows.append({"participant_code": p["code"], "contacted_on": on, "reached": reached, "status": status,
+                         "weekly_hours": _hours(rng, 20, 40) if employed and rng.random() < 0.8 else None,
+                         "subsidised": (rng.random() < 0.2) if employed else None,
+                         "source": _weighted(rng, _FOLLOWUP_SOURCES) if reached else "phone",
+                         "notes": rng.choice(_FOLLOWUP_NOTES) if reached else "Ei vastannut."})
+    return rows
+
+
 def _feedback(rng: random.Random, companies: list[dict[str, Any]], today: date) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for company in companies:
@@ -641,7 +676,7 @@ def load(engine: Engine, seed: int = 2024, today: date | None = None) -> dict[st
             {**r, "company_id": company[r["business_id"]],
              "participant_id": participant[r["participant_code"]] if r["participant_code"] else None}
             for r in data["adaptations"]))
-        for table in ("assessments", "employment"):
+        for table in ("assessments", "employment", "followups"):
             counts[table] = bulk.insert_many(conn, table, (
                 {**r, "participant_id": participant[r["participant_code"]]} for r in data[table]))
         counts["feedback"] = bulk.insert_many(conn, "feedback", (

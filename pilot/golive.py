@@ -5,7 +5,7 @@
 database lacks (pilot.db.migrate: a DuckDB file is copied aside first; a database whose schema is
 newer than the code is refused with db.SchemaTooNew), and, with PILOT_DEMO_MODE=0, refuses to
 start while an account can still sign in with the public demo password (``check_start``). A
-refusal is one translated sentence in the log and on stderr, and the process exits with REFUSED_EXIT.
+refusal is one translated sentence in the log and on stderr, and the process exits with code 3.
 
 Demo data goes only into a database made for the demo: ``wants_demo`` (``init --demo`` always,
 ``init --demo-if-default`` only for the default data/pilot.duckdb, which `make run` uses).
@@ -33,8 +33,6 @@ from pilot.config import default_db, settings
 log = logging.getLogger("pilot")
 # Loggers whose handlers are replaced by the JSON handler (they do not propagate to the root).
 OWN_HANDLERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "streamlit")
-# The exit status of a refused start (deploy/systemd/pilot@.service does not restart it).
-REFUSED_EXIT = 3
 
 
 class StartRefused(Exception):
@@ -116,7 +114,7 @@ async def lifespan(_app: Any) -> AsyncIterator[None]:
         sentence = refusal.sentence(log_lang())
         log.critical(sentence)
         print(sentence, file=sys.stderr, flush=True)
-        os._exit(REFUSED_EXIT)  # the server has not started; nothing to shut down
+        os._exit(3)  # the server has not started; nothing to shut down
     async with busy.take_database(_app):
         yield
 

@@ -27,6 +27,7 @@ from sqlalchemy.engine import Connection, Engine
 from pilot import db
 from pilot.access import SYSTEM, AccessDenied, Scope, can_edit_records
 from pilot.domain import codes, identifiers
+from pilot.domain import followups as followup_rules
 from pilot.domain.dates import HELSINKI
 from pilot.domain.validation import Checker, Problem, participant_fields
 from pilot.i18n import label_lookup, t
@@ -43,6 +44,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "employment": ("participant_code", "effective_on"), "feedback": ("business_id", "given_on"),
     "costs": ("ref",),
     "employer_surveys": ("business_id", "answered_on"), "hires": ("ref",),
+    "followups": ("participant_code", "contacted_on"),
 }
 OPTIONAL: dict[str, frozenset[str]] = {
     "companies": frozenset({"industry", "size_class", "left_on", "contact_name", "contact_email"}),
@@ -58,12 +60,13 @@ OPTIONAL: dict[str, frozenset[str]] = {
     "costs": frozenset({"description", "business_id"}),
     "employer_surveys": frozenset({"planned_hires_12m", "comment"}),
     "hires": frozenset({"weekly_hours", "participant_code", "occupation_code"}),
+    "followups": frozenset({"weekly_hours", "subsidised", "notes"}),
 }
-_BOOLEANS = {"share_with_employer", "subsidised"}
+_BOOLEANS = {"share_with_employer", "subsidised", "reached"}
 _ENTITY = {"companies": "company", "participants": "participant", "sessions": "session",
            "attendance": "attendance", "adaptations": "adaptation", "assessments": "assessment",
            "employment": "employment", "feedback": "feedback", "costs": "cost",
-           "employer_surveys": "employer_survey", "hires": "hire"}
+           "employer_surveys": "employer_survey", "hires": "hire", "followups": "followup"}
 # DuckDB cannot change a foreign-key or indexed column of a row that other rows reference
 # (migration 006 took held_on out of the sessions index, so a session's date stays editable).
 _LOCKED_WHEN_REFERENCED = {"participants": ("business_id", "coach"),
@@ -251,6 +254,13 @@ def _check_employer_surveys(c: Checker) -> None:
     surveys.survey_fields(c)  # the same rules as the employer's and the coach's forms
 
 
+def _check_followups(c: Checker) -> None:
+    c.participant_code("participant_code")
+    # The same rules as the coach's form; contacted_on >= exited_on is checked across sheets.
+    followup_rules.followup_fields(c, labels={"employment_status": _labels("employment_status"),
+                                              "followup_source": _labels("followup_source")})
+
+
 def _check_hires(c: Checker) -> None:
     c.text("ref", required=True, max_len=64)
     c.business_id("business_id")
@@ -263,6 +273,7 @@ _CHECKS: dict[str, Callable[[Checker], None]] = {
     "assessments": _check_assessments, "employment": _check_employment,
     "feedback": _check_feedback, "costs": _check_costs,
     "employer_surveys": _check_employer_surveys, "hires": _check_hires,
+    "followups": _check_followups,
 }
 
 
@@ -474,6 +485,13 @@ def _check_references(actor: Scope, checked: dict[str, list[_Checked]],
                 if company and company.get("joined_on") and clean.get("answered_on") \
                         and clean["answered_on"] < company["joined_on"] - surveys.EARLIEST_BEFORE_JOINING:
                     bad("answered_on", "hiring.error.before_joining")
+            if name == "followups" and clean.get("participant_code"):  # contacted_on >= exited_on
+                participant = known("participants", clean["participant_code"])
+                if participant and "exited_on" in participant and clean.get("contacted_on"):
+                    if participant["exited_on"] is None:
+                        bad("contacted_on", "error.followup_not_exited")
+                    elif clean["contacted_on"] < participant["exited_on"]:
+                        bad("contacted_on", "error.followup_before_exit")
             if name == "hires" and clean.get("participant_code"):  # a participant of that company
                 participant = known("participants", clean["participant_code"])
                 if participant and participant.get("business_id") != bid:
@@ -561,7 +579,8 @@ def _wanted(cleans: dict[str, list[dict[str, Any]]]) -> dict[str, set[str]]:
     want: dict[str, set[str]] = {name: set() for name in SHEETS}
     own = {"companies": "business_id", "participants": "code", "sessions": "ref", "attendance": "session_ref",
            "adaptations": "ref", "assessments": "participant_code", "employment": "participant_code",
-           "feedback": "business_id", "costs": "ref", "employer_surveys": "business_id", "hires": "ref"}
+           "feedback": "business_id", "costs": "ref", "employer_surveys": "business_id", "hires": "ref",
+           "followups": "participant_code"}
     for name, rows in cleans.items():
         for clean in rows:
             if clean.get(own[name]):

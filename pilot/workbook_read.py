@@ -48,6 +48,8 @@ SHEETS: dict[str, tuple[str, ...]] = {
     "costs": ("ref", "incurred_on", "category", "amount_eur", "description", "business_id"),
     "employer_surveys": ("business_id", "answered_on", "readiness", "planned_hires_12m", "comment"),
     "hires": ("ref", "business_id", "hired_on", "contract", "weekly_hours", "participant_code", "occupation_code"),
+    "followups": ("participant_code", "contacted_on", "reached", "status", "weekly_hours", "subsidised", "source",
+                  "notes"),
 }
 
 

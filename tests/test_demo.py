@@ -18,7 +18,7 @@ from pilot.records import users
 # Several seeds and reference days: the rules must hold for any of them, not one lucky draw.
 CASES = [(2024, date(2025, 3, 15)), (2024, date(2024, 12, 31)), (7, date(2026, 7, 1)), (99, date(2025, 2, 28))]
 TABLES = ("companies", "participants", "sessions", "attendance", "adaptations", "assessments",
-          "employment", "feedback", "costs", "appropriations", "users", "employer_surveys", "hires")
+          "employment", "feedback", "costs", "appropriations", "users", "employer_surveys", "hires", "followups")
 
 # The columns of each sheet, exactly as shared/spec/DATA-FILES.md names them.
 SHEET_COLUMNS = {
@@ -37,6 +37,8 @@ SHEET_COLUMNS = {
     "costs": ("ref", "incurred_on", "category", "amount_eur", "description", "business_id"),
     "employer_surveys": ("business_id", "answered_on", "readiness", "planned_hires_12m", "comment"),
     "hires": ("ref", "business_id", "hired_on", "contract", "weekly_hours", "participant_code", "occupation_code"),
+    "followups": ("participant_code", "contacted_on", "reached", "status", "weekly_hours", "subsidised", "source",
+                  "notes"),
 }
 SHEET_KEYS = {
     "companies": ("business_id",), "participants": ("code",), "sessions": ("ref",),
@@ -45,6 +47,7 @@ SHEET_KEYS = {
     "employment": ("participant_code", "effective_on"), "feedback": ("business_id", "given_on"),
     "costs": ("ref",), "appropriations": ("year",), "users": ("username",),
     "employer_surveys": ("business_id", "answered_on"), "hires": ("ref",),
+    "followups": ("participant_code", "contacted_on"),
 }
 # Code columns and the values they allow.
 CODE_COLUMNS = [

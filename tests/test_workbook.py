@@ -103,6 +103,13 @@ def dataset() -> dict[str, list[dict[str, Any]]]:
              "weekly_hours": "30", "participant_code": "P-002", "occupation_code": "9112"},
             {"ref": "H-2", "business_id": B2, "hired_on": "2024-06-01", "contract": "Oppisopimus"},
         ],
+        "followups": [
+            {"participant_code": "P-002", "contacted_on": "2024-12-02", "reached": "no", "source": "phone",
+             "notes": "-ei vastannut"},
+            {"participant_code": "P-002", "contacted_on": "20.12.2024", "reached": "kyllä",
+             "status": "Vakituinen työsuhde", "weekly_hours": "32,5", "subsidised": "yes",
+             "source": "employer", "notes": "Työnantaja kertoi"},
+        ],
     }
 
 

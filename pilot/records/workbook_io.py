@@ -79,13 +79,18 @@ _SHEET_SQL: dict[str, tuple[str, str]] = {
         "h.occupation_code, h.id{flag} FROM hires h JOIN companies c ON c.id = h.company_id "
         "LEFT JOIN participants p ON p.id = h.participant_id WHERE {company}",
         "h.ref"),
+    "followups": (
+        "SELECT p.code AS participant_code, f.contacted_on, f.reached, f.status, f.weekly_hours, f.subsidised, "
+        "f.source, f.notes, f.id{flag} FROM followups f JOIN participants p ON p.id = f.participant_id "
+        "WHERE {participant}",
+        "p.code, f.contacted_on"),
 }
 # The company column each sheet is scoped by (attendance: the session's company).
 _COMPANY_COLUMN = {"companies": "c.id", "participants": "p.company_id", "sessions": "s.company_id",
                    "attendance": "s.company_id", "adaptations": "d.company_id",
                    "assessments": "p.company_id", "employment": "p.company_id",
                    "feedback": "f.company_id", "costs": "k.company_id",
-                   "employer_surveys": "y.company_id", "hires": "h.company_id"}
+                   "employer_surveys": "y.company_id", "hires": "h.company_id", "followups": "p.company_id"}
 
 # Column types for the array casts (explicit, so an all-NULL column still has a type).
 _V, _D, _B, _I, _BOOL = "VARCHAR", "DATE", "BIGINT", "INTEGER", "BOOLEAN"
@@ -111,6 +116,8 @@ COLUMN_TYPES: dict[str, dict[str, str]] = {
                          "comment": _V},
     "hires": {"ref": _V, "company_id": _B, "hired_on": _D, "contract": _V, "weekly_hours": "DECIMAL(4, 1)",
               "participant_id": _B, "occupation_code": _V},
+    "followups": {"participant_id": _B, "contacted_on": _D, "reached": _BOOL, "status": _V,
+                  "weekly_hours": "DECIMAL(4, 1)", "subsidised": _BOOL, "source": _V, "notes": _V},
 }
 _VERSIONED = {"companies", "participants", "sessions", "adaptations"}
 
@@ -119,7 +126,7 @@ _VERSIONED = {"companies", "participants", "sessions", "adaptations"}
 KEY_FILTER = {"companies": "c.business_id", "participants": "p.code", "sessions": "s.ref",
               "attendance": "s.ref", "adaptations": "d.ref", "assessments": "p.code",
               "employment": "p.code", "feedback": "c.business_id", "costs": "k.ref",
-              "employer_surveys": "c.business_id", "hires": "h.ref"}
+              "employer_surveys": "c.business_id", "hires": "h.ref", "followups": "p.code"}
 _IN_KEYS = " AND {column} IN (SELECT UNNEST(CAST(:keys AS VARCHAR[])))"
 
 
@@ -203,7 +210,8 @@ def referenced_participant_ids(conn: Connection, among: Sequence[int]) -> set[in
         f"UNION SELECT participant_id FROM assessments WHERE participant_id {_IN_IDS} "
         f"UNION SELECT participant_id FROM employment WHERE participant_id {_IN_IDS} "
         f"UNION SELECT participant_id FROM adaptations WHERE participant_id {_IN_IDS} "
-        f"UNION SELECT participant_id FROM hires WHERE participant_id {_IN_IDS}"), {"ids": list(among)})
+        f"UNION SELECT participant_id FROM hires WHERE participant_id {_IN_IDS} "
+        f"UNION SELECT participant_id FROM followups WHERE participant_id {_IN_IDS}"), {"ids": list(among)})
     return {int(r[0]) for r in rows}
 
 
