@@ -3,7 +3,7 @@ The forms are in pilot/ui/company_forms.py."""
 import streamlit as st
 
 from pilot.records import companies, participants
-from pilot.ui import company_forms, core, reads, widgets
+from pilot.ui import company_forms, core, hiring, reads, widgets
 from pilot.ui.core import t
 from pilot.ui.safe import md
 
@@ -37,3 +37,4 @@ if company:
                            "exited_on": "field.exited_on"}, key="company_people")
     with st.expander(t("companies.edit")):
         company_forms.edit_form(scope, company)
+    hiring.company_section(scope, company["id"], [p["code"] for p in people])

@@ -4,8 +4,8 @@ import streamlit as st
 
 from pilot import dashboard
 from pilot.domain.dates import today
-from pilot.records import companies, feedback
-from pilot.ui import core, undo, widgets
+from pilot.records import companies, feedback, surveys
+from pilot.ui import core, hiring, undo, widgets
 from pilot.ui import outcomes as view
 from pilot.ui.core import t
 
@@ -20,6 +20,8 @@ company_id = st.selectbox(t("field.company"), list(names), key="employer_company
                           format_func=core.mapper(names), disabled=len(names) == 1)
 as_of = today()
 page = core.read(lambda c: dashboard.employer_page(c, scope, company_id, as_of))  # under the employer's rule
+answers = core.read(lambda c: surveys.for_company(c, scope, company_id))
+hiring.survey_prompt(scope, company_id, answers)  # the pilot's own question, when it is due
 
 view.tiles(page.tiles, view.EMPLOYER_TILES, language=False)
 
@@ -44,6 +46,8 @@ view.table(page.tables["progress"],
             "exited_on": "field.exited_on", "status": "field.status", "speaking": "code.skill.speaking",
             "listening": "code.skill.listening", "reading": "code.skill.reading", "writing": "code.skill.writing"},
            {"status": "exit_status"}, key="employer_progress")
+
+hiring.employer_section(scope, company_id, answers)
 
 st.header(t("outcomes.employer.feedback"))
 with st.form("form_feedback", clear_on_submit=True):
