@@ -27,3 +27,19 @@ def test_demo_followups(engine):
         result = indicators.compute(conn, TODAY)
     assert 0 < result["followup_6m_reached"] < result["followup_6m_due"]
     assert 0 < result["employed_6m_after_exit"] <= result["followup_6m_reached"]
+
+
+def test_the_data_subjects_copy_holds_their_followups(engine):
+    from pilot import db
+    from pilot.access import Scope
+    from pilot.records import followups, privacy
+    from tests import work_seed
+    admin = Scope(username="a", role="admin")
+    cid = work_seed.company(engine)
+    pid = work_seed.participant(engine, cid, "P-0001", enrolled=date(2023, 1, 2), exited=date(2023, 12, 15))
+    with db.transaction(engine) as conn:
+        followups.add(conn, admin, pid, {"contacted_on": date(2024, 6, 14), "reached": True, "status": "permanent",
+                                         "source": "phone", "notes": "Soitettu"})
+        data = privacy.export_participant(conn, admin, pid)
+    assert [(f["contacted_on"], f["status"], f["notes"]) for f in data["followups"]] == [
+        (date(2024, 6, 14), "permanent", "Soitettu")]

@@ -65,6 +65,9 @@ def export_participant(conn: Connection, scope: Scope, participant_id: int) -> d
                                    "dropped_on, effect, owner FROM adaptations WHERE participant_id = :p "
                                    "ORDER BY proposed_on", p),
     }
+    if _has_table(conn, "followups"):  # what was asked after exit and what was found
+        data["followups"] = _rows(conn, "SELECT contacted_on, reached, status, weekly_hours, subsidised, source, notes "
+                                        "FROM followups WHERE participant_id = :p ORDER BY contacted_on", p)
     if _has_table(conn, "participant_notes"):
         data["notes"] = _rows(conn, "SELECT noted_on, body, author FROM participant_notes WHERE participant_id = :p "
                                     "ORDER BY noted_on, id", p)
