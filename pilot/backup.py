@@ -180,15 +180,6 @@ def backup_postgres(engine: Engine, target: Path) -> Path:
     return target
 
 
-def _has_tables(engine: Engine, schema: str | None) -> bool:
-    import sqlalchemy as sa
-    with engine.connect() as conn:
-        return bool(conn.execute(sa.text(
-            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = "
-            + ("current_schema()" if schema is None else ":s")), {} if schema is None else {"s": schema}
-        ).scalar_one())
-
-
 def restore_postgres(engine: Engine, source: Path, actor: Scope | str = "system", name: str | None = None) -> None:
     """pg_restore a pg_dump file into the (empty) database of ``engine``, in one transaction, then
     bring it up to date (db.migrate) and record who restored which file."""
@@ -196,14 +187,12 @@ def restore_postgres(engine: Engine, source: Path, actor: Scope | str = "system"
     if not source.is_file():
         raise BackupNotPossible("backup.missing")
     env, schema = _libpq_env(engine)
-    if _has_tables(engine, schema):
+    if db.has_tables(engine, schema):
         raise BackupNotPossible("golive.pg_not_empty")
     args = ["--no-owner", "--no-privileges", "--single-transaction", "--exit-on-error",
             f"--dbname={env.get('PGDATABASE') or env.get('PGUSER') or 'postgres'}", str(source)]
-    if schema:  # the dump's schema is created by the restore itself
-        with engine.begin() as conn:
-            import sqlalchemy as sa
-            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}"'))  # empty: checked above
+    if schema:  # the dump's schema is created by the restore itself (it is empty: checked above)
+        db.drop_empty_schema(engine, schema)
     engine.dispose()
     _run("pg_restore", args, env)
     db.migrate(engine)  # a backup from an older version is brought up to date

@@ -286,6 +286,23 @@ def ping(engine: Engine) -> None:
         conn.execute(sa.text("SELECT 1"))
 
 
+def has_tables(engine: Engine, schema: str | None = None) -> bool:
+    """True when the schema (default: the connection's current one) holds any table."""
+    with engine.connect() as conn:
+        if schema is None:
+            schema = conn.execute(sa.text("SELECT current_schema()")).scalar_one()
+        return conn.execute(sa.text("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = :s"),
+                            {"s": schema}).scalar_one() > 0
+
+
+def drop_empty_schema(engine: Engine, schema: str) -> None:
+    """PostgreSQL: drop a schema that holds nothing (RESTRICT: an error if it holds anything)."""
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", schema):
+        raise ValueError(schema)
+    with engine.begin() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" RESTRICT'))
+
+
 def is_empty(engine: Engine) -> bool:
     """True when the pilot holds no companies yet (demo data may be loaded)."""
     with engine.connect() as conn:

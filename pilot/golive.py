@@ -5,7 +5,7 @@
 database lacks (pilot.db.migrate: a DuckDB file is copied aside first; a database whose schema is
 newer than the code is refused with db.SchemaTooNew), and, with PILOT_DEMO_MODE=0, refuses to
 start while an account can still sign in with the public demo password (``check_start``). A
-refusal is one translated sentence in the log and on stderr, and the process exits with code 3.
+refusal is one translated sentence in the log and on stderr, and the process exits with REFUSED_EXIT.
 
 Demo data goes only into a database made for the demo: ``wants_demo`` (``init --demo`` always,
 ``init --demo-if-default`` only for the default data/pilot.duckdb, which `make run` uses).
@@ -23,8 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from starlette.concurrency import run_in_threadpool
 
 from pilot import db, i18n
@@ -33,6 +32,8 @@ from pilot.config import default_db, settings
 log = logging.getLogger("pilot")
 # Loggers whose handlers are replaced by the JSON handler (they do not propagate to the root).
 OWN_HANDLERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "streamlit")
+# The exit status of a refused start (deploy/systemd/pilot@.service does not restart it).
+REFUSED_EXIT = 3
 
 
 class StartRefused(Exception):
@@ -67,17 +68,17 @@ def wants_demo(explicit: bool, if_default: bool) -> bool:
     return if_default and settings().demo_mode and is_default_db()
 
 
-def accounts_with_demo_password(conn: sa.Connection) -> list[str]:
+def accounts_with_demo_password(conn: Connection) -> list[str]:
     """Enabled accounts that sign in with the public demo password. The demo's accounts are tried,
     and every account that shares a hash with one of them (pilot.auth.set_demo_passwords gives them
     all one hash); any other password is refused the demo password by auth.check_password_rules."""
     from pilot import auth, demo
-    names = [u["username"] for u in demo.DEMO_USERS]
-    rows = conn.execute(sa.text("SELECT username, password_hash, disabled FROM users "
-                                "WHERE password_hash IS NOT NULL ORDER BY username")).all()
-    demo_hashes = {r.password_hash for r in rows if r.username in names and not r.disabled}
+    from pilot.records import users
+    names = {u["username"] for u in demo.DEMO_USERS}
+    rows = users.enabled_password_hashes(conn)
+    demo_hashes = {hashed for username, hashed in rows if username in names}
     bad_hashes = {h for h in demo_hashes if auth.verify_password(h, demo.DEMO_PASSWORD)}
-    return [r.username for r in rows if r.password_hash in bad_hashes and not r.disabled]
+    return [username for username, hashed in rows if hashed in bad_hashes]
 
 
 def check_start(engine: Engine) -> None:
@@ -114,7 +115,7 @@ async def lifespan(_app: Any) -> AsyncIterator[None]:
         sentence = refusal.sentence(log_lang())
         log.critical(sentence)
         print(sentence, file=sys.stderr, flush=True)
-        os._exit(3)  # the server has not started; nothing to shut down
+        os._exit(REFUSED_EXIT)  # the server has not started; nothing to shut down
     async with busy.take_database(_app):
         yield
 

@@ -89,6 +89,14 @@ def credentials(conn: Connection, username: str) -> dict[str, Any] | None:
     return dict(row._mapping) if row else None
 
 
+def enabled_password_hashes(conn: Connection) -> list[tuple[str, str]]:
+    """(username, password hash) of every enabled account with a password (pilot/golive.py checks
+    none of them is the demo password before a production start)."""
+    return [(r.username, r.password_hash) for r in conn.execute(sa.text(
+        "SELECT username, password_hash FROM users WHERE password_hash IS NOT NULL AND NOT disabled "
+        "ORDER BY username"))]
+
+
 def get_by_email(conn: Connection, email: str) -> dict[str, Any] | None:
     """The account of a single sign-on user (emails compared case-insensitively)."""
     row = conn.execute(sa.text(f"SELECT {_COLUMNS} FROM users WHERE LOWER(email) = :e ORDER BY id"),
