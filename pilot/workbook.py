@@ -325,7 +325,7 @@ def _key(name: str, clean: dict[str, Any]) -> tuple:
 
 
 def _check_one(name: str, values: dict[str, Any], missing: list[str]) -> tuple[dict[str, Any], list[Problem]]:
-    c = Checker(values)
+    c = Checker(values, texts_checked=True)  # pilot.workbook_read applied the text rule to each cell
     _CHECKS[name](c)
     return c.clean, [p for p in c.problems if not (p.field in missing and p.key == "error.required")]
 
@@ -648,39 +648,79 @@ _TABLE_COLUMN = {"business_id": "company_id", "coach": "coach_id", "participant_
                  "session_ref": "session_id"}
 
 
+WRITE_CHUNK = 50_000
+"""Rows of one sheet per write statement: the table rows and audit rows of one chunk are built,
+written and dropped before the next, all in the import's one transaction (a million rows once held
+every table row and audit row at once, and DuckDB a copy of each whole column as a bound array)."""
+
+# The columns by which a sheet names a row of a parent sheet (a company's own business_id is its key).
+_PARENT_COLUMNS = (("business_id", "companies"), ("participant_code", "participants"),
+                   ("session_ref", "sessions"))
+
+
+def _chunks(items: list[Any], size: int) -> Any:
+    for start in range(0, len(items), max(1, size)):
+        yield items[start:start + size]
+
+
+def _named_parents(plans: dict[str, _Plan]) -> dict[str, set[str]]:
+    """The companies, participants and sessions the rows to write point at: only their ids are read."""
+    named: dict[str, set[str]] = {parent: set() for _, parent in _PARENT_COLUMNS}
+    for name, plan in plans.items():
+        columns = [(c, p) for c, p in _PARENT_COLUMNS if c in SHEETS[name] and p != name
+                   and not (name == "companies" and c == "business_id")]
+        if not columns:
+            continue
+        for clean in plan.added:
+            for column, parent in columns:
+                if clean.get(column):
+                    named[parent].add(clean[column])
+        for _, clean, _ in plan.updated:
+            for column, parent in columns:
+                if clean.get(column):
+                    named[parent].add(clean[column])
+    return named
+
+
 def _write(conn: Connection, actor: Scope, plans: dict[str, _Plan]) -> None:
-    """Write the plan sheet by sheet, parents first; ids of new parents are read once after each."""
+    """Write the plan sheet by sheet, parents first, WRITE_CHUNK rows per statement; the ids of the
+    parents later sheets name are read once before and after each parent sheet."""
     ids: dict[str, dict[str, int]] = {"users": io_sql.user_ids(conn)}
-    wanted = _wanted({name: [c for c in plan.added] + [c for _, c, _ in plan.updated]
-                      for name, plan in plans.items()})
+    named = _named_parents(plans)
     for parent in ("companies", "participants", "sessions"):
-        ids[parent] = io_sql.ids_by_key(conn, parent, sorted(wanted[parent]))
+        ids[parent] = io_sql.ids_by_key(conn, parent, sorted(named[parent]))
     for name in SHEETS:
         plan = plans.get(name)
         if plan is None:
             continue
         entity = _ENTITY[name]
-        added = [_table_row(name, clean, ids) for clean in plan.added]
-        io_sql.insert_rows(conn, name, added)
-        io_sql.audit_rows(conn, actor.username, "import", entity,
-                          [(_entity_id(name, clean), None, clean) for clean in plan.added])
+        sessions: set[int] = set()  # attendance: the sessions whose totals of marks change
+        for chunk in _chunks(plan.added, WRITE_CHUNK):
+            rows = [_table_row(name, clean, ids) for clean in chunk]
+            io_sql.insert_rows(conn, name, rows)
+            io_sql.audit_rows(conn, actor.username, "import", entity,
+                              [(_entity_id(name, clean), None, clean) for clean in chunk])
+            if name == "attendance":
+                sessions |= attendance_totals.by_session(rows)
         # One UPDATE per set of changed columns: DuckDB must not see an unchanged FK column set.
-        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-        for old, clean, changed in plan.updated:
-            row = _table_row(name, clean, ids)
-            row["id"] = old["id"]
-            groups.setdefault(tuple(_TABLE_COLUMN.get(c, c) for c in changed), []).append(row)
-        for columns, rows in groups.items():
-            io_sql.update_rows(conn, name, columns, rows)
+        groups: dict[tuple[str, ...], list[tuple[dict[str, Any], dict[str, Any], tuple[str, ...]]]] = {}
+        for update in plan.updated:
+            groups.setdefault(tuple(_TABLE_COLUMN.get(c, c) for c in update[2]), []).append(update)
+        for columns, updates in groups.items():
+            for chunk in _chunks(updates, WRITE_CHUNK):
+                rows = [{**_table_row(name, clean, ids), "id": old["id"]} for old, clean, _ in chunk]
+                io_sql.update_rows(conn, name, columns, rows)
+                if name == "attendance":
+                    sessions |= attendance_totals.by_session(rows)
         if name == "attendance":  # the sessions carry their totals of marks
-            attendance_totals.refresh(conn, attendance_totals.by_session(
-                added + [row for rows in groups.values() for row in rows]))
+            attendance_totals.refresh(conn, sessions)
         # Logged as "import" too, so the stale check tells an import's change from the app's.
-        io_sql.audit_rows(conn, actor.username, "import", entity,
-                          [(_entity_id(name, clean), *audit.changed(old, {c: clean.get(c) for c in changed}))
-                           for old, clean, changed in plan.updated])
-        if name in ("companies", "participants", "sessions") and plan.added:
-            ids[name] = io_sql.ids_by_key(conn, name, sorted(wanted[name]))
+        for chunk in _chunks(plan.updated, WRITE_CHUNK):
+            io_sql.audit_rows(conn, actor.username, "import", entity,
+                              [(_entity_id(name, clean), *audit.changed(old, {c: clean.get(c) for c in changed}))
+                               for old, clean, changed in chunk])
+        if name in named and plan.added:
+            ids[name] = io_sql.ids_by_key(conn, name, sorted(named[name]))
 
 
 def _entity_id(name: str, clean: dict[str, Any]) -> str:

@@ -128,6 +128,17 @@ KEY_FILTER = {"companies": "c.business_id", "participants": "p.code", "sessions"
               "employment": "p.code", "feedback": "c.business_id", "costs": "k.ref",
               "employer_surveys": "c.business_id", "hires": "h.ref", "followups": "p.code"}
 _IN_KEYS = " AND {column} IN (SELECT UNNEST(CAST(:keys AS VARCHAR[])))"
+KEY_CHUNK = 50_000
+"""Keys bound per look-up: a million keys bound at once cost DuckDB about a kilobyte each."""
+
+
+def _by_chunks(conn: Connection, clause: Any, params: dict[str, Any], keys: Sequence[str]) -> list[Any]:
+    """The rows of ``clause`` for all ``keys`` (bound as :keys), KEY_CHUNK keys per statement."""
+    keys = list(keys)
+    out: list[Any] = []
+    for start in range(0, len(keys), KEY_CHUNK):
+        out.extend(conn.execute(clause, {**params, "keys": keys[start:start + KEY_CHUNK]}))
+    return out
 
 
 def sheet_rows(conn: Connection, sheet: str, scope: Scope,
@@ -176,9 +187,9 @@ def _rows(conn: Connection, sheet: str, scope: Scope, keys: Sequence[str] | None
     if keys is not None:
         text += _IN_KEYS.format(column=KEY_FILTER[sheet])
     clause = bound(text + f" ORDER BY {order}", params)  # scope lists expand into IN lists; keys: one array
-    if keys is not None:
-        params["keys"] = list(keys)
-    return [dict(r._mapping) for r in conn.execute(clause, params)]
+    if keys is None:
+        return [dict(r._mapping) for r in conn.execute(clause, params)]
+    return [dict(r._mapping) for r in _by_chunks(conn, clause, params, keys)]  # in key order per chunk
 
 
 def user_ids(conn: Connection) -> dict[str, int]:
@@ -195,7 +206,7 @@ def ids_by_key(conn: Connection, table: str, keys: Sequence[str] | None = None) 
     if not keys:
         return {}
     sql = f"SELECT {key}, id FROM {table} WHERE 1 = 1" + _IN_KEYS.format(column=key)
-    return {str(r[0]): int(r[1]) for r in conn.execute(sa.text(sql), {"keys": list(keys)})}
+    return {str(r[0]): int(r[1]) for r in _by_chunks(conn, sa.text(sql), {}, keys)}
 
 
 _IN_IDS = " IN (SELECT UNNEST(CAST(:ids AS BIGINT[])))"
