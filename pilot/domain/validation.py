@@ -54,10 +54,13 @@ def parse_bool(value: object) -> bool | None:
 class Checker:
     """Collects cleaned values and problems for one record."""
 
-    def __init__(self, values: dict[str, Any], lang: str | None = None):
-        """``lang`` reads typed numbers in the user's locale; None reads workbook cells and CLI values."""
+    def __init__(self, values: dict[str, Any], lang: str | None = None, texts_checked: bool = False):
+        """``lang`` reads typed numbers in the user's locale; None reads workbook cells and CLI values.
+        ``texts_checked``: the workbook reader has applied the text rule to every cell already and
+        listed each refusal under its cell, so the rule is not applied (nor reported) twice."""
         self.values = values
         self.lang = lang
+        self.texts_checked = texts_checked
         self.clean: dict[str, Any] = {}
         self.problems: list[Problem] = []
 
@@ -76,7 +79,7 @@ class Checker:
         the same rule and message the workbook import gives for a cell.
         """
         value = self.raw(name)
-        if isinstance(value, str):
+        if isinstance(value, str) and not self.texts_checked:
             try:
                 value = check_key(value) if key else clean_text(value)
             except TextError as e:
