@@ -12,6 +12,7 @@ import os
 import sys
 
 from pilot import db
+from pilot.config import settings
 from pilot.domain.codes import ROLES
 from pilot.domain.identifiers import IdentityCodeFound
 from pilot.i18n import t
@@ -43,8 +44,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     from pilot import golive
     engine = open_engine()
     load_demo = golive.wants_demo(args.demo, args.demo_if_default)
-    if args.demo_if_default and not load_demo and db.is_empty(engine):
-        say("golive.demo_mode_off" if not golive.settings().demo_mode else "golive.demo_not_default")
+    if (args.demo or args.demo_if_default) and not load_demo and db.is_empty(engine):
+        say("golive.demo_mode_off" if not settings().demo_mode else "golive.demo_not_default")
     if load_demo:
         if db.is_empty(engine):
             from pilot import demo
@@ -59,6 +60,8 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    if not settings().demo_mode:
+        return fail("golive.demo_mode_off")
     engine = open_engine()
     if not db.is_empty(engine):
         return fail("cli.demo_not_empty")

@@ -61,11 +61,11 @@ def is_default_db(url: str | None = None) -> bool:
 
 
 def wants_demo(explicit: bool, if_default: bool) -> bool:
-    """Whether ``pilot init`` loads the demo: an explicit --demo always; --demo-if-default (make run)
-    only into the default database and only while PILOT_DEMO_MODE is on."""
-    if explicit:
-        return True
-    return if_default and settings().demo_mode and is_default_db()
+    """Whether ``pilot init`` loads the demo: never with PILOT_DEMO_MODE=0 (production); an explicit
+    --demo into any empty database; --demo-if-default (make run) only into the default database."""
+    if not settings().demo_mode:
+        return False
+    return explicit or (if_default and is_default_db())
 
 
 def accounts_with_demo_password(conn: Connection) -> list[str]:

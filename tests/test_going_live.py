@@ -81,10 +81,15 @@ def test_demo_mode_off_loads_no_demo_even_into_the_default_database(tmp_path: Pa
     assert counts(default_db()) == (0, 0)
 
 
-def test_an_explicit_demo_loads_it_anywhere(tmp_path: Path, monkeypatch) -> None:
-    assert golive.wants_demo(explicit=True, if_default=False)
+def test_an_explicit_demo_loads_it_anywhere_but_never_with_demo_mode_off(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("PILOT_DB", str(tmp_path / "other.duckdb"))
+    assert golive.wants_demo(explicit=True, if_default=False)
     assert not golive.wants_demo(explicit=False, if_default=True)
+    monkeypatch.setenv("PILOT_DEMO_MODE", "0")
+    monkeypatch.setenv("PILOT_DB", str(tmp_path / "production.duckdb"))
+    assert cli.main(["init", "--demo"]) == 0
+    assert cli.main(["demo"]) == 1
+    assert counts(str(tmp_path / "production.duckdb")) == (0, 0)
 
 
 def test_demo_mode_off_refuses_an_account_with_the_demo_password(demo_db: Path, tmp_path: Path,
@@ -154,7 +159,7 @@ def json_lines(text: str) -> list[dict]:
 def test_the_app_refuses_to_start_with_demo_passwords_when_demo_mode_is_off(demo_db: Path, tmp_path: Path) -> None:
     code, output = start_and_wait(str(copy_of(demo_db, tmp_path)), {"PILOT_DEMO_MODE": "0", "PILOT_LANG": "en"},
                                   tmp_path / "app.log")
-    assert code == 3, output
+    assert code == golive.REFUSED_EXIT, output
     refused = [line for line in json_lines(output) if line["level"] == "critical"]
     assert refused and "still have the public demo password" in refused[0]["message"], output
     assert "Traceback" not in output
@@ -213,7 +218,7 @@ def test_a_newer_schema_is_refused_by_the_command_line(tmp_path: Path, monkeypat
 
 def test_a_newer_schema_stops_the_app_with_a_sentence(tmp_path: Path) -> None:
     code, output = start_and_wait(str(future_db(tmp_path)), {"PILOT_LANG": "en"}, tmp_path / "app.log")
-    assert code == 3, output
+    assert code == golive.REFUSED_EXIT, output
     assert i18n.t("golive.schema_newer", "en", versions="999_future") in output
     assert "Traceback" not in output
 
@@ -273,3 +278,22 @@ def test_a_forwarded_proto_header_alone_does_not_make_the_cookie_secure() -> Non
     # a client elsewhere sending the header itself must not change the cookie.
     assert web._secure(request_with("http", {"x-forwarded-proto": "https"})) is False
     assert web._secure(request_with("https", {})) is True
+
+
+# ---- 4. the systemd units agree with the code ---------------------------------------------------
+
+def test_the_deploy_files_name_real_settings_and_the_refusal_status() -> None:
+    import re
+    env_names = re.findall(r"^([A-Z_]+)=", (ROOT / "deploy" / "pilot.env").read_text(), re.M)
+    readme = (ROOT / "README.md").read_text()
+    table = readme[readme.index("## Configuration"):readme.index("## Going live")]
+    assert [n for n in env_names if n != "HOME" and f"`{n}`" not in table] == []
+    assert "PILOT_DEMO_MODE" in env_names and "PILOT_ALLOWED_HOSTS" in env_names
+    unit = (ROOT / "deploy" / "systemd" / "pilot@.service").read_text()
+    assert f"RestartPreventExitStatus={golive.REFUSED_EXIT}" in unit
+    start = re.search(r"^ExecStart=(.*)$", unit, re.M)[1].split()
+    assert start[1:5] == ["-m", "streamlit", "run", "app.py"]
+    assert "EnvironmentFile=/etc/pilot/pilot.env" in unit
+    timer = (ROOT / "deploy" / "systemd" / "pilot-backup.timer").read_text()
+    assert "Unit=pilot-backup.service" in timer
+    assert "-m pilot backup" in (ROOT / "deploy" / "systemd" / "pilot-backup.service").read_text()
