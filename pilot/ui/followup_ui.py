@@ -16,7 +16,6 @@ from pilot.records import followups
 from pilot.records._versioned import DuplicateRecord
 from pilot.ui import core, widgets, work
 from pilot.ui.core import labeller, mapper, t
-from pilot.ui.safe import md
 
 OPEN = "followup_open"     # the participant whose form is open (what is on screen, not a fact)
 OFFER = "followup_offer"   # the follow-up just saved, whose employment change is offered
@@ -116,10 +115,11 @@ def due_list(scope: Scope, rows: list[dict[str, Any]], limit: int) -> None:
     for row in rows[:limit]:
         with st.container(border=True):
             state = t(f"followup.week.state.{row['state']}")
-            st.markdown(md(t("followup.week.item", code=row["code"], name=row.get("display_name") or "",
-                             exited=i18n.format_date(row["exited_on"]),
-                             start=i18n.format_date(row["window_start"]),
-                             end=i18n.format_date(row["window_end"]), state=state)))
+            # t() escapes its parameters (names and codes are never Markdown): no md() around it.
+            st.markdown(t("followup.week.item", code=row["code"], name=row.get("display_name") or "",
+                          exited=i18n.format_date(row["exited_on"]),
+                          start=i18n.format_date(row["window_start"]),
+                          end=i18n.format_date(row["window_end"]), state=state))
             if row.get("last_try"):
                 st.caption(t("followup.week.last_try", day=i18n.format_date(row["last_try"])))
             if st.session_state.get(OPEN) == row["id"]:
