@@ -4,7 +4,7 @@ shown comes from pilot.dashboard.services_page, as ``python -m pilot dashboard``
 import streamlit as st
 
 from pilot import dashboard
-from pilot.ui import core
+from pilot.ui import core, hiring
 from pilot.ui import outcomes as view
 from pilot.ui.core import t
 
@@ -26,7 +26,7 @@ if filters.by_participant:
 
 charts, empty = page.charts, page.all_hidden
 tabs = st.tabs([t("outcomes.tab.activity"), t("outcomes.tab.employment"), t("outcomes.tab.language"),
-                t("outcomes.tab.work"), t("outcomes.tab.costs")], key="dashboard_tabs")
+                t("outcomes.tab.work"), t("outcomes.tab.costs"), t("hiring.tab")], key="dashboard_tabs")
 with tabs[0]:
     view.activity(charts["activity"], "activity", "activity" in empty)
     view.hours(charts["hours_by_kind"], "hours_by_kind")
@@ -45,3 +45,5 @@ with tabs[4]:
     view.costs_by_month(charts["costs"], "costs")
     if "budget" in charts:
         view.budget(charts["budget"], "budget")
+with tabs[5]:
+    hiring.dashboard_section(page)

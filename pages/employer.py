@@ -47,7 +47,7 @@ view.table(page.tables["progress"],
             "listening": "code.skill.listening", "reading": "code.skill.reading", "writing": "code.skill.writing"},
            {"status": "exit_status"}, key="employer_progress")
 
-hiring.employer_section(scope, company_id, answers)
+hiring.employer_section(page.tables)
 
 st.header(t("outcomes.employer.feedback"))
 with st.form("form_feedback", clear_on_submit=True):

@@ -200,3 +200,24 @@ def report_costs(years: list[str], by_series: Mapping[str, list[float]], appropr
                       margin={"l": 10, "r": 10, "t": 60, "b": 40}, plot_bgcolor="white",
                       legend={"orientation": "h", "y": -0.12})
     return fig
+
+
+def readiness_dumbbell(labels: list[str], before: list[float | None], after: list[float | None],
+                       names: Mapping[str, str], titles: Mapping[str, str]) -> go.Figure:
+    """Baseline and follow-up per company (or their means) on the 1-5 scale, joined by a line:
+    a dumbbell. The two ends differ in colour and in marker shape, so colour is never the only cue."""
+    fig = go.Figure()
+    for label, a, b in zip(labels, before, after):
+        if a is not None and b is not None:
+            fig.add_trace(go.Scatter(x=[a, b], y=[label, label], mode="lines", showlegend=False,
+                                     line={"color": OKABE_ITO["grey"], "width": 3}, hoverinfo="skip"))
+    for values, colour, symbol, key in ((before, "orange", "circle-open", "before"), (after, "blue", "diamond", "after")):
+        fig.add_trace(go.Scatter(x=values, y=labels, mode="markers", name=names[key],
+                                 marker={"color": OKABE_ITO[colour], "size": 13, "symbol": symbol,
+                                         "line": {"width": 2, "color": OKABE_ITO[colour]}}))
+    fig.update_xaxes(title_text=titles["x"], range=[0.5, 5.5], dtick=1, gridcolor="#dddddd")
+    fig.update_yaxes(title_text=titles["y"], automargin=True, autorange="reversed")
+    fig.update_layout(title={"text": titles["title"]}, plot_bgcolor="white",
+                      height=max(300, 90 + 36 * len(labels)), margin={"l": 10, "r": 10, "t": 60, "b": 40},
+                      legend={"orientation": "h", "y": -0.25})
+    return fig

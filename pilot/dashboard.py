@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection
 from pilot import disclosure, indicators
 from pilot.access import Scope
 from pilot.domain import codes
-from pilot.records import outcomes
+from pilot.records import hiring_outcomes, hires, outcomes, surveys
 from pilot.records.outcomes import Filters
 
 # Tile groups as the pages show them (message key of the group, indicator keys).
@@ -52,7 +52,10 @@ EMPLOYER_TILES: tuple[tuple[str, tuple[str, ...]], ...] = (
 CHART_COUNTS: dict[str, tuple[str, ...]] = {
     "activity": ("enrolled", "exited", "active"), "employment": ("n",), "language_gain": ("n",),
     "adaptations": ("n",), "adaptation_stages": ("n",), "adaptation_types": ("n",),
+    "readiness_changes": ("n",), "hires_by_quarter": ("hires", "of_participants"), "planned_vs_actual": ("n",),
 }
+# The pilot's own question (issue 15): its tiles on the services dashboard's hiring section.
+HIRING_KEYS: tuple[str, ...] = ("hiring_readiness", "companies_hiring", "hires_total", "hires_of_participants")
 
 
 @dataclass
@@ -161,6 +164,38 @@ def _adaptations(b: _Builder, cells: list[dict[str, Any]], totals: dict[str, lis
                   *(b.cell("adaptations", j, "n") for j, c in enumerate(cells) if c[column] == r["code"]))
 
 
+def _hiring(b: _Builder, changes: list[dict[str, Any]], quarters: list[dict[str, Any]],
+            planned: list[dict[str, Any]]) -> None:
+    """Companies per readiness change add up to hiring_readiness.n (whose mean and share come
+    from them too); hires per quarter add up to hires_total and hires_of_participants."""
+    b.chart("readiness_changes", changes, lambda r: str(r["change"]))
+    b.chart("hires_by_quarter", quarters, lambda r: r["quarter"])
+    b.chart("planned_vs_actual", planned, lambda r: r["what"])
+    v = b.view
+    cells = tuple(b.cell("readiness_changes", i, "n") for i in range(len(changes)))
+    v.tie("t.hiring_readiness.n", *cells)
+    for part in ("mean_change", "improved_share"):
+        derived = v.derived.get(f"t.hiring_readiness.{part}")
+        if derived is not None:
+            derived.depends = derived.depends + cells
+    for total, column in (("t.hires_total", "hires"), ("t.hires_of_participants", "of_participants")):
+        v.tie(total, *(b.cell("hires_by_quarter", i, column) for i in range(len(quarters))))
+
+
+def _readiness_pairs(pairs: list[dict[str, Any]], tile: dict[str, Any], exact: bool) -> list[dict[str, Any]]:
+    """Each company's baseline and follow-up for exact readers. Under the rule the companies' own
+    answers would give the hidden counts of the change distribution back (D3), so the chart shows
+    the mean baseline and the mean follow-up only, and only where the mean change is shown (D2)."""
+    if exact:
+        return pairs
+    if not pairs or tile.get("mean_change") is None:
+        return []
+    n = len(pairs)
+    return [{"company": None, "business_id": None,
+             "base_readiness": round(sum(p["base_readiness"] for p in pairs) / n, 2),
+             "follow_readiness": round(sum(p["follow_readiness"] for p in pairs) / n, 2)}]
+
+
 def _rule(conn: Connection, scope: Scope, as_of: date, filters: Filters) -> tuple[bool, bool]:
     """(exact, narrowed): whether the reader sees exact figures, and whether D4 blanks the view."""
     exact = outcomes.exact_figures(conn, scope, as_of, filters)
@@ -176,14 +211,17 @@ def services_page(conn: Connection, scope: Scope, as_of: date, filters: Filters 
     if narrowed:
         return page
     result = outcomes.tiles(conn, scope, as_of, filters, exact=True)
-    b = _Builder(result, keys + ("language",))
+    b = _Builder(result, keys + ("language",) + HIRING_KEYS)
     _activity(b, outcomes.activity_by_month(conn, scope, as_of, filters, exact=True))
     _employment(b, outcomes.employment_status(conn, scope, as_of, filters, exact=True))
     _language(b, outcomes.language_gains(conn, scope, as_of, filters, exact=True))
     _adaptations(b, outcomes.adaptations_by_type_stage(conn, scope, as_of, filters, exact=True),
                  outcomes.adaptation_totals(conn, scope, as_of, filters, exact=True))
+    pairs = hiring_outcomes.readiness_pairs(conn, scope, as_of, filters)
+    _hiring(b, hiring_outcomes.change_distribution(pairs), hiring_outcomes.hires_by_quarter(conn, scope, as_of, filters),
+            hiring_outcomes.planned_vs_actual(conn, scope, as_of, filters, pairs))
     tiles, charts, page.all_hidden = b.shown(exact)
-    page.tiles = {k: tiles[k] for k in (*keys, "language")}
+    page.tiles = {k: tiles[k] for k in (*keys, "language", *HIRING_KEYS)}
     page.charts = {
         "activity": charts["activity"],
         "hours_by_kind": outcomes.hours_by_kind(conn, scope, as_of, filters),
@@ -195,6 +233,10 @@ def services_page(conn: Connection, scope: Scope, as_of: date, filters: Filters 
         "adaptations": charts["adaptations"],
         "feedback": outcomes.feedback_latest(conn, scope, as_of, filters),
         "costs": outcomes.costs_by_month(conn, scope, as_of, filters),
+        "readiness_pairs": _readiness_pairs(pairs, tiles["hiring_readiness"], exact),
+        "readiness_changes": charts["readiness_changes"],
+        "hires_by_quarter": charts["hires_by_quarter"],
+        "planned_vs_actual": charts["planned_vs_actual"],
     }
     if scope.whole_pilot:
         page.charts["budget"] = outcomes.budget_vs_actual(conn, scope, as_of)
@@ -230,6 +272,11 @@ def employer_page(conn: Connection, scope: Scope, company_id: int, as_of: date) 
         "sessions": outcomes.company_sessions(conn, scope, company_id, as_of),
         "adaptations": outcomes.company_adaptations(conn, scope, company_id, as_of),
         "progress": outcomes.shared_progress(conn, scope, company_id, as_of),
+        # The workplace's own answers and hires (a hired participant's code only if they share).
+        "readiness_answers": [{k: r[k] for k in ("answered_on", "readiness", "planned_hires_12m", "comment")}
+                              for r in surveys.for_company(conn, scope, company_id, as_of)],
+        "hires": [{k: r[k] for k in ("hired_on", "contract", "weekly_hours", "participant_code", "of_participant",
+                                     "occupation_code")} for r in hires.for_company(conn, scope, company_id, as_of)],
     }
     return page
 

@@ -138,6 +138,30 @@ def relations(page: dict[str, Any]) -> tuple[list[list[tuple[int, str]]], list[t
         for j, row in enumerate(page["charts"].get(name, [])):
             values[f"{name}{j}"] = row["n"]
             add((1, f"{name}{j}"), *((-1, f"d{i}") for i, c in enumerate(cells) if c[column] == row["code"]))
+    readiness = tiles.get("hiring_readiness")
+    if isinstance(readiness, dict):  # issue 15: companies per readiness change add up to n
+        for part, v in readiness.items():
+            values[f"t.hr.{part}"] = v
+        changes = page["charts"].get("readiness_changes", [])
+        for i, row in enumerate(changes):
+            values[f"rc{i}"] = row["n"]
+        if changes:  # the indicators alone (no charts) tie nothing
+            add((1, "t.hr.n"), *((-1, f"rc{i}") for i in range(len(changes))))
+            # n x mean change = the sum of change x count; n x improved share = the count with change >= 1
+            values["t.hr.sum_change"] = (round(readiness["mean_change"] * readiness["n"])
+                                         if _known(readiness["mean_change"]) and _known(readiness["n"]) else None)
+            add((1, "t.hr.sum_change"), *((-changes[i]["change"], f"rc{i}") for i in range(len(changes))))
+            values["t.hr.improved"] = None
+            add((1, "t.hr.improved"), *((-1, f"rc{i}") for i in range(len(changes)) if changes[i]["change"] >= 1))
+            ratios.append(("t.hr.improved_share", "t.hr.improved", "t.hr.n"))
+    quarters = page["charts"].get("hires_by_quarter", [])
+    for i, row in enumerate(quarters):
+        values[f"hq{i}.hires"], values[f"hq{i}.of_participants"] = row["hires"], row["of_participants"]
+    if quarters:  # hires per quarter add up to the hire tiles
+        add((1, "t.hires_total"), *((-1, f"hq{i}.hires") for i in range(len(quarters))))
+        add((1, "t.hires_of_participants"), *((-1, f"hq{i}.of_participants") for i in range(len(quarters))))
+    for row in page["charts"].get("planned_vs_actual", []):
+        values[f"pa.{row['what']}"] = row["n"]
     for rate, num, den in (("employed_at_exit_rate", "employed_at_exit", "participants_exited"),
                            ("employed_6m_after_exit_rate", "employed_6m_after_exit", "followup_6m_due"),
                            ("improved_6m_rate", "improved_6m", "followup_6m_due"),
@@ -275,6 +299,25 @@ def test_attacker_finds_nothing_on_the_services_dashboard(world) -> None:  # typ
             assert bound_attack(shown, exact, pilot_size[as_of]) == {}, (as_of, filters)
             naive_found += len(attack(_naive(exact), valid))
     assert naive_found > 0, "the attacker recovers values under the old rule, so its silence above counts"
+
+
+def test_the_hiring_section_is_in_the_json_and_its_relations_hold(world) -> None:  # type: ignore[no-untyped-def]
+    """Issue 15: the services JSON carries the hiring tiles and charts, so the attacker above covers
+    them; on the exact figures the changes add up to hiring_readiness.n and the quarters to the hires."""
+    checked = 0
+    for _as_of, _filters, exact, shown in world[3]:
+        if shown["narrowed_too_small"]:
+            continue
+        assert {"hiring_readiness", "companies_hiring", "hires_total", "hires_of_participants"} <= set(shown["tiles"])
+        assert {"readiness_pairs", "readiness_changes", "hires_by_quarter", "planned_vs_actual"} <= set(shown["charts"])
+        names = {n for terms in holding(exact) for _, n in terms}
+        if exact["tiles"]["hires_total"]:
+            assert {"t.hires_total", "t.hires_of_participants"} <= names
+        if exact["tiles"]["hiring_readiness"]["n"]:
+            assert {"t.hr.n", "t.hr.sum_change"} <= names
+            checked += 1
+        assert all(p["company"] is None for p in shown["charts"]["readiness_pairs"])  # only means under the rule
+    assert checked > 0
 
 
 def test_attacker_finds_nothing_on_the_employer_page(world) -> None:  # type: ignore[no-untyped-def]

@@ -58,7 +58,7 @@ def test_services_coach_and_employer(pilot_db, monkeypatch, capsys) -> None:  # 
     employer = run(capsys, "--role", "employer", "--company", business_id, "--as-of", "2026-06-30")
     assert employer["page"] == "employer" and employer["filters"]["company_id"] == company_id
     assert set(employer["tiles"]) == {k for _, keys in dashboard.EMPLOYER_TILES for k in keys}
-    assert set(employer["tables"]) == {"sessions", "adaptations", "progress"}
+    assert set(employer["tables"]) == {"sessions", "adaptations", "progress", "readiness_answers", "hires"}
     if not employer["exact"]:
         assert not any(disclosure.is_small(v) for v in employer["tiles"].values())
 

@@ -113,3 +113,23 @@ def test_coach_records_an_answer_given_by_phone(pilot):
     rows = scalar(pilot, "SELECT answered_on, readiness, comment, answered_by FROM employer_surveys "
                          "WHERE company_id = :c", c=company_id)
     assert [tuple(r) for r in rows] == [(today(), 3, "puhelimessa", "coach")]
+
+
+def test_the_dashboards_hiring_tab_under_each_rule(pilot):
+    columns = {}
+    for user in ("services", "coach"):
+        at = open_page(pilot, "pages/dashboard.py", user, lang="en")
+        text = "\n".join(str(e.value) for e in at.markdown) + "\n".join(m.label for m in at.metric)
+        assert "Hiring readiness" in text and "Hires" in text, user
+        columns[user] = {c for d in at.dataframe for c in d.value.columns}
+    # a company's own baseline and follow-up dates: for exact readers only (services see means)
+    assert "Baseline date" in columns["coach"] and "Baseline date" not in columns["services"]
+
+
+def test_the_employer_sees_their_own_answers_and_hires(pilot):
+    own = employer_company(pilot)
+    keep_answers(pilot, own, today() - timedelta(days=30))
+    at = open_page(pilot, EMPLOYER, "employer", lang="en")
+    tables = [d.value for d in at.dataframe]
+    assert any("Readiness (1–5)" in frame.columns for frame in tables)
+    assert any("Hired on" in frame.columns for frame in tables)

@@ -151,10 +151,82 @@ def company_section(scope: Scope, company_id: int, participant_codes: list[str])
         hire_form(scope, company_id, participant_codes)
 
 
-def employer_section(scope: Scope, company_id: int, answers: list[dict[str, Any]]) -> None:
-    """The employer page's hiring part: their own answers over time and their hires."""
+def employer_section(tables: dict[str, list[dict[str, Any]]]) -> None:
+    """The employer page's hiring part (pilot.dashboard.employer_page): their own answers over
+    time and their hires."""
     st.header(t("hiring.section"))
     st.markdown(f"**{t('hiring.answers')}**")
-    answers_table(answers, key="employer_answers")
+    answers_table(tables["readiness_answers"], key="employer_answers")
     st.markdown(f"**{t('hiring.hires')}**")
-    hires_table(core.read(lambda c: hires.for_company(c, scope, company_id)), key="employer_hires")
+    hires_table(tables["hires"], key="employer_hires")
+
+
+# ---- the services dashboard's hiring section (pilot.dashboard.services_page, under the rule) ----
+
+def _tiles(tiles: dict[str, Any]) -> None:
+    from pilot import indicators
+    from pilot.ui.outcomes import show_value
+    names, definitions = indicators.labels(core.lang()), indicators.definitions(core.lang())
+    readiness = tiles["hiring_readiness"]
+    columns = st.columns(4)
+    with columns[0]:
+        st.metric(names["hiring_readiness"], show_value("mean_gain", readiness["mean_change"]),
+                  help=definitions["hiring_readiness"], border=True,
+                  delta=t("hiring.readiness_delta", n=show_value("n", readiness["n"]),
+                          share=show_value("improved_share", readiness["improved_share"])),
+                  delta_color="off", delta_arrow="off")
+    for key, column in zip(("companies_hiring", "hires_total", "hires_of_participants"), columns[1:]):
+        with column:
+            st.metric(names[key], show_value(key, tiles[key]), help=definitions[key], border=True)
+
+
+def dashboard_section(page: Any) -> None:
+    """Readiness at baseline and follow-up (a dumbbell), the distribution of changes, hires per
+    quarter and planned against actual hires: each chart with its table and CSV (pilot.ui.outcomes)."""
+    import pandas as pd
+
+    from pilot import charts as figures
+    from pilot.records.outcomes import any_masked
+    from pilot.ui import outcomes as view
+
+    _tiles(page.tiles)
+    data, empty = page.charts, page.all_hidden
+    pairs = data["readiness_pairs"]
+    labels = [p["company"] or t("hiring.all_companies") for p in pairs]
+    fig = figures.readiness_dumbbell(labels, [p["base_readiness"] for p in pairs],
+                                     [p["follow_readiness"] for p in pairs],
+                                     {"before": t("hiring.col.base"), "after": t("hiring.col.follow")},
+                                     {"title": t("hiring.chart.pairs"), "x": t("hiring.axis.readiness"),
+                                      "y": t("field.company")})
+    columns = {"company": "field.company", "base_on": "hiring.col.base_on", "base_readiness": "hiring.col.base",
+               "follow_on": "hiring.col.follow_on", "follow_readiness": "hiring.col.follow",
+               "planned": "hiring.col.planned"}
+    shown = [{**p, "company": p["company"] or t("hiring.all_companies")} for p in pairs]
+    view.block(fig, view._table_frame(shown, {k: v for k, v in columns.items() if any(k in p for p in pairs)}),
+               "readiness_pairs", note=None if page.exact else t("hiring.pairs_rule"), empty=not pairs)
+
+    changes = data["readiness_changes"]
+    frame = pd.DataFrame(changes, columns=["change", "n"])
+    frame["change"] = frame["change"].map(lambda c: f"{c:+d}" if c else "0")
+    fig = figures.outcome_bars(frame, "change", {"n": t("hiring.axis.companies")},
+                               {"title": t("hiring.chart.changes"), "x": t("hiring.col.change"),
+                                "y": t("hiring.axis.companies")})
+    view.block(fig, view._table_frame(frame.to_dict("records"), {"change": "hiring.col.change", "n": "hiring.axis.companies"}),
+               "readiness_changes", any_masked(changes), empty="readiness_changes" in empty)
+
+    quarters = data["hires_by_quarter"]
+    frame = pd.DataFrame(quarters, columns=["quarter", "hires", "of_participants"])
+    fig = figures.outcome_bars(frame, "quarter", {"hires": t("hiring.col.hires"),
+                                                  "of_participants": t("hiring.col.of_participants")},
+                               {"title": t("hiring.chart.quarters"), "x": t("hiring.col.quarter"),
+                                "y": t("hiring.col.hires")})
+    view.block(fig, view._table_frame(quarters, {"quarter": "hiring.col.quarter", "hires": "hiring.col.hires",
+                                                 "of_participants": "hiring.col.of_participants"}),
+               "hires_by_quarter", any_masked(quarters), empty="hires_by_quarter" in empty)
+
+    planned = [{**r, "what": t(f"hiring.what.{r['what']}")} for r in data["planned_vs_actual"]]
+    frame = pd.DataFrame(planned, columns=["what", "n"])
+    fig = figures.outcome_bars(frame, "what", {"n": t("hiring.col.n")},
+                               {"title": t("hiring.chart.planned"), "x": t("hiring.col.what"), "y": t("hiring.col.n")})
+    view.block(fig, view._table_frame(planned, {"what": "hiring.col.what", "n": "hiring.col.n"}), "planned_vs_actual",
+               any_masked(planned), note=t("hiring.planned_note"), empty="planned_vs_actual" in empty or not planned)

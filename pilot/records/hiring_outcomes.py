@@ -1,0 +1,96 @@
+"""What the dashboards show about the pilot's own question (issue 15), as exact rows: each
+company's baseline and follow-up readiness, hires per quarter and planned against actual hires.
+The definitions are pilot.indicators' own SQL (READINESS_PAIRS_SQL, COUNTED_HIRES_SQL), narrowed
+by the caller's scope and the dashboard's company-level filters (company, industry) exactly as
+the indicators are, so the charts add up to the tiles. pilot.dashboard puts them under the rule.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from pilot.access import Scope
+from pilot.domain.dates import add_months
+from pilot.indicators import COUNTED_HIRES_SQL, READINESS_PAIRS_SQL
+from pilot.records._scope import bound
+from pilot.records.outcomes import NO_FILTERS, Filters
+from pilot.records.outcomes import _company_where as company_where  # the one scope + filter fragment
+
+CHANGES = tuple(range(-4, 5))  # readiness 1-5: a change is -4 .. +4
+
+
+def _fragment(scope: Scope, filters: Filters, column: str) -> tuple[str, dict[str, Any]]:
+    where, params = company_where(scope, filters, column)
+    return "".join(f" AND {w}" for w in where), params
+
+
+def _rows(conn: Connection, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    return [dict(r._mapping) for r in conn.execute(bound(sql, params), params)]
+
+
+def readiness_pairs(conn: Connection, scope: Scope, as_of: date, filters: Filters = NO_FILTERS) -> list[dict[str, Any]]:
+    """The companies counted in hiring_readiness: name, baseline and follow-up (date, readiness),
+    the change and the hires planned at the baseline; largest change first."""
+    fragment, params = _fragment(scope, filters, "s.company_id")
+    params["r"] = as_of
+    sql = (f"WITH pairs AS ({READINESS_PAIRS_SQL.format(company_s=fragment)}) "
+           "SELECT c.name AS company, c.business_id, p.base_on, p.base_readiness, p.follow_on, "
+           "p.follow_readiness, p.follow_readiness - p.base_readiness AS change, b.planned_hires_12m AS planned "
+           "FROM pairs p JOIN companies c ON c.id = p.company_id "
+           "JOIN employer_surveys b ON b.company_id = p.company_id AND b.answered_on = p.base_on "
+           "ORDER BY change DESC, c.name")
+    return _rows(conn, sql, params)
+
+
+def change_distribution(pairs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Companies per change of readiness (-4 .. +4), zeros included."""
+    counts = Counter(int(p["change"]) for p in pairs)
+    return [{"change": c, "n": counts.get(c, 0)} for c in CHANGES]
+
+
+def _counted_hires(conn: Connection, scope: Scope, as_of: date, filters: Filters) -> list[dict[str, Any]]:
+    fragment, params = _fragment(scope, filters, "h.company_id")
+    params["r"] = as_of
+    return _rows(conn, COUNTED_HIRES_SQL.format(company_h=fragment), params)
+
+
+def hires_by_quarter(conn: Connection, scope: Scope, as_of: date, filters: Filters = NO_FILTERS) -> list[dict[str, Any]]:
+    """Counted hires (hires_total) per calendar quarter, and of them those of participants; every
+    quarter from the first hire to R."""
+    hired = _counted_hires(conn, scope, as_of, filters)
+    if not hired:
+        return []
+    key = lambda d: (d.year, (d.month - 1) // 3 + 1)  # noqa: E731
+    total = Counter(key(h["hired_on"]) for h in hired)
+    of_participants = Counter(key(h["hired_on"]) for h in hired if h["participant_id"] is not None)
+    first, last = min(total), key(as_of)
+    rows, (y, q) = [], first
+    while (y, q) <= last:
+        rows.append({"quarter": f"{y} Q{q}", "hires": total.get((y, q), 0),
+                     "of_participants": of_participants.get((y, q), 0)})
+        y, q = (y + 1, 1) if q == 4 else (y, q + 1)
+    return rows
+
+
+def planned_vs_actual(conn: Connection, scope: Scope, as_of: date, filters: Filters = NO_FILTERS,
+                      pairs: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """Of the companies counted in hiring_readiness, those whose baseline named planned hires and
+    lies at least 12 months before R: how many, the hires they planned at the baseline, and their
+    counted hires in the 12 months after it. Empty when there are none."""
+    pairs = readiness_pairs(conn, scope, as_of, filters) if pairs is None else pairs
+    due = {p["business_id"]: p["base_on"] for p in pairs
+           if p["planned"] is not None and add_months(p["base_on"], 12) <= as_of}
+    planned = sum(int(p["planned"]) for p in pairs if p["business_id"] in due)
+    ids = {p["business_id"] for p in pairs if p["business_id"] in due}
+    hired = _counted_hires(conn, scope, as_of, filters)
+    names = _rows(conn, "SELECT id, business_id FROM companies WHERE id IN :ids",
+                  {"ids": sorted({h["company_id"] for h in hired}) or [-1]}) if ids else []
+    bid = {r["id"]: r["business_id"] for r in names}
+    actual = sum(1 for h in hired if bid.get(h["company_id"]) in due
+                 and due[bid[h["company_id"]]] <= h["hired_on"] < add_months(due[bid[h["company_id"]]], 12))
+    if not due:
+        return []
+    return [{"what": "companies", "n": len(due)}, {"what": "planned", "n": planned}, {"what": "actual", "n": actual}]
