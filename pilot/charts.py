@@ -221,3 +221,19 @@ def readiness_dumbbell(labels: list[str], before: list[float | None], after: lis
                       height=max(300, 90 + 36 * len(labels)), margin={"l": 10, "r": 10, "t": 60, "b": 40},
                       legend={"orientation": "h", "y": -0.25})
     return fig
+
+
+def what_works_scatter(labels: list[str], hours: list[float | None], changes: list[float | None],
+                       titles: Mapping[str, str]) -> go.Figure:
+    """Coaching hours per participant against the change in hiring readiness, one point per
+    company (named on hover); companies without either figure are left out."""
+    points = [(n, x, y) for n, x, y in zip(labels, hours, changes) if x is not None and y is not None]
+    fig = go.Figure(go.Scatter(x=[p[1] for p in points], y=[p[2] for p in points], text=[p[0] for p in points],
+                               mode="markers", hovertemplate="%{text}: %{x}, %{y:+d}<extra></extra>",
+                               marker={"color": OKABE_ITO["blue"], "size": 13, "symbol": "diamond"}))
+    fig.update_xaxes(title_text=titles["x"], gridcolor="#dddddd", rangemode="tozero")
+    fig.update_yaxes(title_text=titles["y"], gridcolor="#dddddd", dtick=1, zeroline=True,
+                     zerolinecolor=OKABE_ITO["black"])
+    fig.update_layout(title={"text": titles["title"]}, plot_bgcolor="white", height=420,
+                      margin={"l": 10, "r": 10, "t": 60, "b": 40})
+    return fig

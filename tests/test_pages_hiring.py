@@ -133,3 +133,26 @@ def test_the_employer_sees_their_own_answers_and_hires(pilot):
     tables = [d.value for d in at.dataframe]
     assert any("Readiness (1–5)" in frame.columns for frame in tables)
     assert any("Hired on" in frame.columns for frame in tables)
+
+
+def test_what_works_for_coaches_exact_and_for_services_under_the_rule(pilot):
+    from pilot.access import Scope
+    from pilot.records import hiring_outcomes
+    with pilot["engine"].connect() as conn:
+        exact = hiring_outcomes.what_works(conn, Scope("coach", "coach"), today(), True)
+        ruled = hiring_outcomes.what_works(conn, Scope("services", "services"), today(), False)
+    assert [r["company"] for r in exact] == [r["company"] for r in ruled] and exact
+    for e, r in zip(exact, ruled):
+        for column in ("participants", "hires", "evaluated"):
+            assert r[column] == ("<5" if 1 <= e[column] <= 4 else e[column])
+        if e["participants"] < 5:
+            assert r["hours_per_participant"] is None
+        assert r["readiness_change"] == e["readiness_change"]
+        shares = [e[k] for k in e if k.startswith("share_") and e[k] is not None]
+        assert not shares or abs(sum(shares) - 1) < 0.01
+    assert any(e["readiness_change"] is not None for e in exact) and any(e["adaptation_types"] for e in exact)
+    for user in ("coach", "services"):
+        at = open_page(pilot, "pages/what_works.py", user, lang="en")
+        assert any("not a causal estimate" in str(w.value) for w in at.warning)
+        assert at.dataframe and len(at.dataframe[0].value) == len(exact)
+        assert (user == "services") == any("small-number rule" in str(c.value) for c in at.caption)

@@ -15,7 +15,8 @@ from sqlalchemy.engine import Connection
 from pilot.access import Scope
 from pilot.domain.dates import add_months
 from pilot.indicators import COUNTED_HIRES_SQL, READINESS_PAIRS_SQL
-from pilot.records._scope import bound
+from pilot.domain.codes import SESSION_KINDS
+from pilot.records._scope import bound, company_condition
 from pilot.records.outcomes import NO_FILTERS, Filters
 from pilot.records.outcomes import _company_where as company_where  # the one scope + filter fragment
 
@@ -94,3 +95,64 @@ def planned_vs_actual(conn: Connection, scope: Scope, as_of: date, filters: Filt
     if not due:
         return []
     return [{"what": "companies", "n": len(due)}, {"what": "planned", "n": planned}, {"what": "actual", "n": actual}]
+
+
+def what_works(conn: Connection, scope: Scope, as_of: date, exact: bool) -> list[dict[str, Any]]:
+    """Per company in the scope that joined on or before R: its readiness change (as
+    hiring_readiness counts it) and counted hires beside what the pilot did there: coaching hours
+    per participant, the adaptation types in use or evaluated and their mean effect, and each
+    session kind's share of the sessions. Descriptive, never a causal estimate.
+
+    Under the rule (``exact`` False) the counts (participants, hires, evaluated adaptations) of 1-4
+    read "<5" and a per-participant or mean figure is null below 5 in its denominator, row by row
+    through pilot.disclosure."""
+    from pilot import disclosure
+    from pilot.indicators import STAGE_SQL
+
+    cond, params = company_condition(scope, "c.id")
+    params["r"] = as_of
+    companies = _rows(conn, f"SELECT c.id, c.name, c.business_id FROM companies c WHERE {cond} "
+                            "AND c.joined_on <= :r ORDER BY c.name", params)
+    if not companies:
+        return []
+    ids = {"ids": [c["id"] for c in companies], "r": as_of}
+    people = {r["company_id"]: int(r["n"]) for r in _rows(conn, (
+        "SELECT company_id, COUNT(*) AS n FROM participants WHERE enrolled_on <= :r AND company_id IN :ids "
+        "GROUP BY company_id"), ids)}
+    sessions: dict[int, dict[str, int]] = {}
+    minutes: dict[int, int] = {}
+    for r in _rows(conn, ("SELECT company_id, kind, COUNT(*) AS n, SUM(minutes) AS m FROM sessions "
+                          "WHERE held_on <= :r AND company_id IN :ids GROUP BY company_id, kind"), ids):
+        sessions.setdefault(r["company_id"], {})[r["kind"]] = int(r["n"])
+        minutes[r["company_id"]] = minutes.get(r["company_id"], 0) + int(r["m"])
+    types: dict[int, set[str]] = {}
+    effects: dict[int, list[int]] = {}
+    for r in _rows(conn, (f"SELECT d.company_id, d.type, d.effect, {STAGE_SQL} AS stage FROM adaptations d "
+                          "WHERE d.proposed_on <= :r AND d.company_id IN :ids"), ids):
+        if r["stage"] in ("in_use", "evaluated"):
+            types.setdefault(r["company_id"], set()).add(r["type"])
+        if r["stage"] == "evaluated" and r["effect"] is not None:
+            effects.setdefault(r["company_id"], []).append(int(r["effect"]))
+    change = {p["business_id"]: int(p["change"]) for p in readiness_pairs(conn, scope, as_of)}
+    hired = Counter(h["company_id"] for h in _counted_hires(conn, scope, as_of, NO_FILTERS))
+    rows = []
+    for c in companies:
+        cid, n = c["id"], people.get(c["id"], 0)
+        kinds = sessions.get(cid, {})
+        total = sum(kinds.values())
+        view = disclosure.View()
+        view.count("participants", n)
+        view.count("hires", hired.get(cid, 0))
+        view.count("evaluated", len(effects.get(cid, [])))
+        view.rate("hours_per_participant", round(minutes.get(cid, 0) / 60 / n, 1) if n else None, n, None,
+                  ("participants",))
+        mine = effects.get(cid, [])
+        view.rate("mean_effect", round(sum(mine) / len(mine), 2) if mine else None, len(mine), None, ("evaluated",))
+        shown = disclosure.protect(view, exact)
+        rows.append({"company": c["name"], "business_id": c["business_id"],
+                     "readiness_change": change.get(c["business_id"]), "hires": shown["hires"],
+                     "participants": shown["participants"], "hours_per_participant": shown["hours_per_participant"],
+                     "adaptation_types": sorted(types.get(cid, set())), "evaluated": shown["evaluated"],
+                     "mean_effect": shown["mean_effect"], "sessions": total,
+                     **{f"share_{k}": round(kinds.get(k, 0) / total, 3) if total else None for k in SESSION_KINDS}})
+    return rows

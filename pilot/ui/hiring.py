@@ -230,3 +230,40 @@ def dashboard_section(page: Any) -> None:
                                {"title": t("hiring.chart.planned"), "x": t("hiring.col.what"), "y": t("hiring.col.n")})
     view.block(fig, view._table_frame(planned, {"what": "hiring.col.what", "n": "hiring.col.n"}), "planned_vs_actual",
                any_masked(planned), note=t("hiring.planned_note"), empty="planned_vs_actual" in empty or not planned)
+
+
+# ---- what works (pages/what_works.py) ----------------------------------------------------------
+
+def what_works_view(rows: list[dict[str, Any]]) -> None:
+    """The companies as a sortable table (click a header) and one chart: hours per participant
+    against the readiness change."""
+    import pandas as pd
+
+    from pilot import charts as figures
+    from pilot.domain.codes import SESSION_KINDS
+    from pilot.ui import outcomes as view
+
+    if not rows:
+        st.info(t("common.empty"))
+        return
+    fig = figures.what_works_scatter([r["company"] for r in rows], [r["hours_per_participant"] for r in rows],
+                                     [r["readiness_change"] for r in rows],
+                                     {"title": t("whatworks.chart"), "x": t("whatworks.col.hours_per_participant"),
+                                      "y": t("hiring.col.change")})
+    st.plotly_chart(fig, key="chart_what_works")
+    shown = [{**r, "adaptation_types": ", ".join(core.label("adaptation_type", a) for a in r["adaptation_types"])}
+             for r in rows]
+    columns = {"company": "field.company", "readiness_change": "hiring.col.change", "hires": "hiring.col.hires",
+               "participants": "whatworks.col.participants",
+               "hours_per_participant": "whatworks.col.hours_per_participant",
+               "adaptation_types": "whatworks.col.adaptation_types", "mean_effect": "whatworks.col.mean_effect",
+               "sessions": "whatworks.col.sessions",
+               **{f"share_{k}": f"code.kind.{k}" for k in SESSION_KINDS}}
+    frame = view._table_frame(shown, columns)
+    for k in SESSION_KINDS:  # shares as numbers, so that the column sorts; the header says "%"
+        label = t(f"code.kind.{k}")
+        frame[label] = pd.to_numeric(frame[label], errors="coerce") * 100
+    st.dataframe(frame, hide_index=True, width="stretch", key="table_what_works",
+                 column_config={t(f"code.kind.{k}"): st.column_config.NumberColumn(format="%.0f %%")
+                                for k in SESSION_KINDS})
+    st.caption(t("whatworks.shares_note"))

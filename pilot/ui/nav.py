@@ -38,6 +38,8 @@ PAGES: tuple[PageSpec, ...] = (
              "nav.section.outcomes", "employer", default_for=("employer",)),
     PageSpec("pages/costs.py", "nav.costs", ":material/euro:", ("admin",),
              "nav.section.outcomes", "costs"),
+    PageSpec("pages/what_works.py", "nav.what_works", ":material/insights:", ("services", "admin", "coach"),
+             "nav.section.outcomes", "what-works"),
     PageSpec("pages/report.py", "nav.report", ":material/summarize:", ("services", "admin", "coach", "employer"),
              "nav.section.outcomes", "report"),
     PageSpec("pages/admin_users.py", "nav.admin_users", ":material/manage_accounts:", ("admin",),
