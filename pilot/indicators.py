@@ -133,6 +133,20 @@ _EXITED = "s.exited_on IS NOT NULL AND s.exited_on <= :r"
 _DUE = "s.followup_on IS NOT NULL AND s.followup_on <= :r"
 _REACHED = f"{_DUE} AND s.followup_status IS NOT NULL"
 
+# A participant's 6-month follow-up candidates, nearest = 1 the one that counts; reads a CTE "pts"
+# (id, exited_on, followup_on = exit + 6 months). Also the dashboard's "6 months after exit" point.
+FOLLOWUP_NEAREST = """
+    SELECT f.participant_id, f.status, f.weekly_hours,
+        ROW_NUMBER() OVER (PARTITION BY f.participant_id
+                           ORDER BY ABS(CAST(f.contacted_on - pts.followup_on AS BIGINT)),
+                                    f.contacted_on DESC) AS nearest
+    FROM followups f
+    JOIN pts ON pts.id = f.participant_id
+    WHERE pts.followup_on IS NOT NULL AND f.reached = TRUE AND f.contacted_on <= :r
+      AND f.contacted_on >= CAST(pts.exited_on + INTERVAL '5 months' AS DATE)
+      AND f.contacted_on <= CAST(pts.exited_on + INTERVAL '8 months' AS DATE)
+"""
+
 _PARTICIPANT_SQL = f"""
 WITH base AS ({_PARTICIPANTS_AT_R}),
 pts AS (
@@ -144,17 +158,7 @@ pts AS (
 -- The 6-month follow-up as of R: of the reached follow-ups in the window (exit + 5 months ..
 -- exit + 8 months, both included, contacted on or before R) the one nearest exit + 6 months, a tie
 -- going to the later. Only the followups table: an employment row never stands in for one.
-fu AS (
-    SELECT f.participant_id, f.status, f.weekly_hours,
-        ROW_NUMBER() OVER (PARTITION BY f.participant_id
-                           ORDER BY ABS(CAST(f.contacted_on - pts.followup_on AS BIGINT)),
-                                    f.contacted_on DESC) AS nearest
-    FROM followups f
-    JOIN pts ON pts.id = f.participant_id
-    WHERE pts.followup_on IS NOT NULL AND f.reached = TRUE AND f.contacted_on <= :r
-      AND f.contacted_on >= CAST(pts.exited_on + INTERVAL '5 months' AS DATE)
-      AND f.contacted_on <= CAST(pts.exited_on + INTERVAL '8 months' AS DATE)
-),
+fu AS ({FOLLOWUP_NEAREST}),
 -- The dated employment row in force at enrolment and exit: one grouping pass over
 -- each participant's rows (three correlated look-ups took twice as long at national size).
 rows_on AS (

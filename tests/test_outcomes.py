@@ -125,11 +125,20 @@ def test_hours_by_kind_follow_the_filters(engine, world, filters, expected):
 
 
 def test_employment_status_at_exit_and_after_six_months_shows_unknown(engine, world):
+    """Six months after exit is the measured follow-up (INDICATORS.md), never an employment row
+    carried forward: P1 was reached in the window; P2 was asked too early, so not reached."""
+    with db.transaction(engine) as conn:
+        person = ids_by_key(conn, "participants")
+        insert_many(conn, "followups", [
+            {"participant_id": person["P1"], "contacted_on": date(2024, 9, 20), "reached": True,
+             "status": "fixed_term", "source": "phone"},
+            {"participant_id": person["P2"], "contacted_on": date(2024, 8, 1), "reached": True,
+             "status": "permanent", "source": "phone"}])
     with engine.connect() as conn:
         rows = by(outcomes.employment_status(conn, ADMIN, R), "point", "status")
     assert {k: r["n"] for k, r in rows.items() if r["n"]} == {
         ("exit", "permanent"): 1, ("exit", "unknown"): 1, ("exit", "work_trial"): 1,
-        ("after_6m", "permanent"): 1, ("after_6m", "unknown"): 1}
+        ("after_6m", "fixed_term"): 1, ("after_6m", "not_reached"): 1}
     assert rows[("exit", "work_trial")]["employed"] is False
 
 

@@ -36,7 +36,9 @@ from pilot.records._scope import bound, company_condition
 SMALL = 5
 SMALL_TEXT = "<5"
 UNKNOWN = "unknown"
+NOT_REACHED = "not_reached"
 EXIT_STATUSES = codes.EMPLOYMENT_STATUSES + (UNKNOWN,)
+AFTER_6M_STATUSES = codes.EMPLOYMENT_STATUSES + (NOT_REACHED,)  # the measured follow-up, or none
 
 
 @dataclass(frozen=True)
@@ -314,32 +316,31 @@ def attendance_by_month(conn: Connection, scope: Scope, as_of: date, filters: Fi
 
 def employment_status(conn: Connection, scope: Scope, as_of: date, filters: Filters = NO_FILTERS,
                       exact: bool | None = None) -> list[dict[str, Any]]:
-    """Status at exit (exited on or before R) and 6 months after exit (when exit + 6 months <= R):
-    one row per point ('exit', 'after_6m') and status, "unknown" when no employment row is dated on
-    or before that day. Zeros are kept so both points show every status."""
+    """Status at exit (exited on or before R; "unknown" when no employment row is dated on or
+    before the exit) and 6 months after exit (when exit + 6 months <= R): the measured 6-month
+    follow-up as the indicators count it, "not_reached" when there is none. One row per point
+    ('exit', 'after_6m') and status; zeros are kept so both points show every status."""
     exact = _exact(conn, scope, as_of, filters, exact)
     where, params = _participant_where(scope, filters)
     params["r"] = as_of
-
-    def status_on(day: str) -> str:
-        return (f"(SELECT e.status FROM employment e WHERE e.participant_id = x.id "
-                f"AND e.effective_on <= {day} AND e.effective_on <= :r "
-                "ORDER BY e.effective_on DESC LIMIT 1)")
-
     sql = (
-        "WITH x AS (SELECT p.id, p.exited_on, "
+        "WITH pts AS (SELECT p.id, p.exited_on, "
         "CAST(p.exited_on + INTERVAL '6 months' AS DATE) AS followup_on FROM participants p "
         f"WHERE {' AND '.join(where)} AND p.exited_on IS NOT NULL AND p.exited_on <= :r), "
-        f"y AS (SELECT x.id, x.followup_on, {status_on('x.exited_on')} AS at_exit, "
-        f"{status_on('x.followup_on')} AS after_6m FROM x) "
+        f"fu AS ({indicators.FOLLOWUP_NEAREST}), "
+        "y AS (SELECT pts.id, pts.followup_on, "
+        "(SELECT e.status FROM employment e WHERE e.participant_id = pts.id "
+        " AND e.effective_on <= pts.exited_on ORDER BY e.effective_on DESC LIMIT 1) AS at_exit, "
+        "fu.status AS after_6m FROM pts LEFT JOIN fu ON fu.participant_id = pts.id AND fu.nearest = 1) "
         "SELECT 'exit' AS point, COALESCE(at_exit, 'unknown') AS status, COUNT(*) AS n FROM y GROUP BY 2 "
         "UNION ALL "
-        "SELECT 'after_6m' AS point, COALESCE(after_6m, 'unknown') AS status, COUNT(*) AS n FROM y "
+        "SELECT 'after_6m' AS point, COALESCE(after_6m, 'not_reached') AS status, COUNT(*) AS n FROM y "
         "WHERE y.followup_on <= :r GROUP BY 2")
     found = {(r["point"], r["status"]): int(r["n"]) for r in _rows(conn, sql, params)}
     return [{"point": point, "status": status, "employed": status in codes.EMPLOYED,
              "n": _small(found.get((point, status), 0), exact)}
-            for point in ("exit", "after_6m") for status in EXIT_STATUSES]
+            for point, statuses in (("exit", EXIT_STATUSES), ("after_6m", AFTER_6M_STATUSES))
+            for status in statuses]
 
 
 _LEVEL_ORDINAL = "(CASE a.level " + " ".join(

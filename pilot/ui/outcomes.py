@@ -218,7 +218,7 @@ def attendance(rows: list[dict[str, Any]], key: str) -> None:
 
 def employment(rows: list[dict[str, Any]], key: str, empty: bool = False) -> None:
     wide = pd.DataFrame([{"status": s, **{r["point"]: r["n"] for r in rows if r["status"] == s}}
-                         for s in data.EXIT_STATUSES], columns=["status", "exit", "after_6m"])
+                         for s in (*data.EXIT_STATUSES, data.NOT_REACHED)], columns=["status", "exit", "after_6m"])
     wide["status"] = wide["status"].map(_status_label)
     fig = charts.outcome_bars(wide, "status", {"exit": t("outcomes.point.exit"),
                                                "after_6m": t("outcomes.point.after_6m")},
@@ -229,6 +229,8 @@ def employment(rows: list[dict[str, Any]], key: str, empty: bool = False) -> Non
 
 
 def _status_label(code: str) -> str:
+    if code == data.NOT_REACHED:
+        return t("disclosure.status.not_reached")
     return t("outcomes.status.unknown") if code == data.UNKNOWN else label("employment_status", code)
 
 
