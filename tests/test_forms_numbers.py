@@ -91,3 +91,11 @@ def test_check_cost_never_drops_the_separator():
     assert not problems and clean["amount_eur"] == Decimal("12.50")
     _, problems = costs.check_cost({"category": "other", "amount_eur": "12,50", "incurred_on": "2024-01-01"}, "en")
     assert [p.key for p in problems] == ["error.number"]
+
+
+@pytest.mark.parametrize("lang, example", [("fi", "12,5"), ("en", "12.5")])
+def test_the_empty_field_shows_a_plain_example_in_the_users_locale(world, lang, example):
+    """A placeholder is plain text: its example is not escaped for Markdown (no '12\\.5')."""
+    at = open_page(world, COSTS, "admin-olli", lang)
+    placeholder = at.text_input(key="cost_amount").proto.placeholder
+    assert example in placeholder and "\\" not in placeholder

@@ -75,9 +75,11 @@ def number_field(key_label: str, key: str, value: Decimal | float | int | None =
     """
     if key not in st.session_state:
         st.session_state[key] = "" if value is None else plain_number(value, lang(), decimals)
-    # The example shows the separator of the user's language while the field is empty.
+    # The example shows the separator of the user's language while the field is empty. A
+    # placeholder is plain text, not Markdown: its parameter is not escaped (i18n.t, not t).
+    example = plain_number(Decimal("12.5"), lang(), 1)
     text = st.text_input(t(key_label), key=key,
-                         placeholder=t("forms.number_help", example=plain_number(Decimal("12.5"), lang(), 1)))
+                         placeholder=i18n.t("forms.number_help", lang(), example=example))
     if problems and field:
         field_errors(problems, field)
     return text
