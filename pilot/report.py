@@ -46,11 +46,13 @@ FORMATS = ("pdf", "html")
 OUTCOME_RATES = ("attendance_rate", "employed_at_exit_rate", "employed_6m_after_exit_rate", "improved_6m_rate")
 SDG_INDICATORS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("8", ("participants_exited", "employed_at_exit_rate", "followup_6m_reach_rate", "employed_6m_after_exit_rate",
-           "improved_6m_rate")),
+           "improved_6m_rate", "companies_hiring", "hires_total", "hires_of_participants")),
     ("4", ("coaching_hours", "participant_hours", "attendance_rate", "language")),
     ("10", ("participants_enrolled", "companies_active", "participants_with_adaptation_in_use",
-            "adaptation_mean_effect", "employer_satisfaction_mean")),
+            "adaptation_mean_effect", "employer_satisfaction_mean", "hiring_readiness")),
 )
+# The pilot's own question (issue 15): its section's chart, counts of companies and hires.
+HIRING_COUNTS = ("companies_hiring", "hires_total", "hires_of_participants")
 RENDER_TIMEOUT_S = 120
 
 
@@ -229,6 +231,44 @@ def _chart_costs(report: Report) -> Chart:
     return Chart("costs", "costs", title, fig, headers, rows)
 
 
+def _chart_hiring(report: Report) -> Chart:
+    """Companies that answered twice, companies hiring, hires and hires of participants ("<5" draws
+    no bar; its row says "<5")."""
+    lang, f = report.lang, report.figures
+    values = [f["hiring_readiness"]["n"], *(f[k] for k in HIRING_COUNTS)]
+    names = [t("hiring.report.answered_twice", lang), *(_label(k, lang) for k in HIRING_COUNTS)]
+    chart = _bars(report, "hiring", names, [v if isinstance(v, (int, float)) else None for v in values],
+                  [show("n", v, lang) for v in values], "vermillion", "report.chart.value")
+    chart.section = "hiring"
+    return chart
+
+
+def hiring_paragraphs(report: Report) -> list[str]:
+    """The section "Employers' readiness to hire": the answers' change and the hires."""
+    f, lang = report.figures, report.lang
+    r = f["hiring_readiness"]
+    return [t("hiring.report.question", lang),
+            t("hiring.report.readiness", lang, n=show("n", r["n"], lang),
+              mean_change=show("mean_change", r["mean_change"], lang),
+              improved_share=show("improved_share", r["improved_share"], lang)),
+            t("hiring.report.hires", lang, date=format_date(report.as_of), hires=show("n", f["hires_total"], lang),
+              companies=show("n", f["companies_hiring"], lang),
+              participants=show("n", f["hires_of_participants"], lang))]
+
+
+def hiring_sdg_text(report: Report, goal: str) -> str | None:
+    """What SDG 8 (decent work) and SDG 10 (reduced inequalities) cite from that section."""
+    f, lang = report.figures, report.lang
+    if goal == "8":
+        return t("hiring.report.sdg8", lang, hires=show("n", f["hires_total"], lang),
+                 participants=show("n", f["hires_of_participants"], lang))
+    if goal == "10":
+        return t("hiring.report.sdg10", lang,
+                 mean_change=show("mean_change", f["hiring_readiness"]["mean_change"], lang),
+                 n=show("n", f["hiring_readiness"]["n"], lang))
+    return None
+
+
 def build(conn: Connection, as_of: date, lang: str, made_on: date | None = None, company_id: int | None = None,
           plan_year: int | None = None) -> Report:
     """Gather the report's figures as of ``as_of`` and its charts. The whole pilot's report is
@@ -256,6 +296,7 @@ def build(conn: Connection, as_of: date, lang: str, made_on: date | None = None,
     report.charts = [_chart_outcomes(report), _chart_language(report), _chart_adaptations(report)]
     if _years(report):
         report.charts.append(_chart_costs(report))
+    report.charts.append(_chart_hiring(report))
     separators = ".," if lang == "en" else ",\u00a0"  # decimal mark, then thousands
     for chart in report.charts:
         chart.figure.update_layout(separators=separators,
@@ -519,11 +560,20 @@ def to_pdf(report: Report, images: dict[str, bytes] | None) -> bytes:
         if item.section == "costs" and images and item.key in images:
             chart(item)
 
+    heading(t("hiring.report.section", lang))
+    for text in hiring_paragraphs(report):
+        para(text)
+    for item in report.charts:
+        if item.section == "hiring":
+            chart(item)
+
     heading(t("report.section.sdg", lang))
     para(t("report.sdg.intro", lang))
     for goal, keys in SDG_INDICATORS:
         heading(t(f"report.sdg.{goal}.title", lang), size=10.5)
         para(t(f"report.sdg.{goal}.text", lang))
+        if hiring_sdg_text(report, goal):
+            para(hiring_sdg_text(report, goal))
         table([t("report.table.indicator", lang), t("report.table.value", lang)],
               indicator_rows(report.figures, lang, keys, with_definitions=False), (width * 0.55, width * 0.45),
               align=("LEFT", "RIGHT"))
@@ -605,9 +655,16 @@ def to_html(report: Report) -> str:
     for item in report.charts:
         if item.section == "costs":
             chart(item)
+    parts.append(f"<h2>{e(t('hiring.report.section', lang))}</h2>")
+    parts.extend(f"<p>{e(p)}</p>" for p in hiring_paragraphs(report))
+    for item in report.charts:
+        if item.section == "hiring":
+            chart(item)
     parts.append(f"<h2>{e(t('report.section.sdg', lang))}</h2><p>{e(t('report.sdg.intro', lang))}</p>")
     for goal, keys in SDG_INDICATORS:
         parts.append(f"<h3>{e(t(f'report.sdg.{goal}.title', lang))}</h3><p>{e(t(f'report.sdg.{goal}.text', lang))}</p>")
+        if hiring_sdg_text(report, goal):
+            parts.append(f"<p>{e(hiring_sdg_text(report, goal))}</p>")
         parts.append(_html_table([t("report.table.indicator", lang), t("report.table.value", lang)],
                                  indicator_rows(report.figures, lang, keys, with_definitions=False), {1}))
     title, text, points = plan_texts(report)

@@ -138,7 +138,7 @@ def test_charts_are_embedded_as_images(rendered, lang):
     path, with_images, built = rendered[lang]
     assert with_images
     data = path.read_bytes()
-    assert data.count(b"/Subtype /Image") >= len(built.charts) == 4
+    assert data.count(b"/Subtype /Image") >= len(built.charts) == 5  # outcomes, language, adaptations, costs, hiring
 
 
 @needs_poppler
@@ -282,7 +282,7 @@ def test_an_empty_pilot_still_gives_a_report(engine, monkeypatch, tmp_path, lang
     monkeypatch.setattr(report, "chromium_path", lambda: None)
     with engine.connect() as conn:
         built = report.build(conn, TODAY, lang)
-    assert [c.key for c in built.charts] == ["outcomes", "language", "adaptations"]  # no costs, no cost chart
+    assert [c.key for c in built.charts] == ["outcomes", "language", "adaptations", "hiring"]  # no cost chart
     path = tmp_path / "empty.pdf"
     path.write_bytes(report.to_pdf(built, report.render_images(built.charts)))
     text = flat(pdf_text(path))
