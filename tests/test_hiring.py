@@ -372,3 +372,13 @@ def test_cli_json_and_table_carry_the_hiring_indicators(engine, ids, capsys):
     assert cli.main(["indicators", "--as-of", "2025-01-31", "--format", "table"]) == 0
     table = capsys.readouterr().out
     assert "Rekrytointivalmius" in table or "Hiring readiness" in table
+
+
+def test_the_data_subjects_copy_holds_their_hire(engine, ids):
+    from pilot.records import privacy
+    hire(engine, coach_of(ids[A]), ids[A], D + timedelta(days=40), contract="apprenticeship", code="P-A1")
+    with engine.connect() as conn:
+        pid = conn.execute(sa.text("SELECT id FROM participants WHERE code = 'P-A1'")).scalar_one()
+    copy = db.run_in_transaction(engine, lambda c: privacy.export_participant(c, coach_of(ids[A]), pid))
+    assert [(h["hired_on"], h["contract"], h["business_id"]) for h in copy["hires"]] == \
+        [(D + timedelta(days=40), "apprenticeship", A)]

@@ -68,6 +68,10 @@ def export_participant(conn: Connection, scope: Scope, participant_id: int) -> d
     if _has_table(conn, "followups"):  # what was asked after exit and what was found
         data["followups"] = _rows(conn, "SELECT contacted_on, reached, status, weekly_hours, subsidised, source, notes "
                                         "FROM followups WHERE participant_id = :p ORDER BY contacted_on", p)
+    if _has_table(conn, "hires"):  # the participant's hire, recorded without a name (issue 15)
+        data["hires"] = _rows(conn, "SELECT h.hired_on, h.contract, h.weekly_hours, h.occupation_code, c.business_id "
+                                    "FROM hires h JOIN companies c ON c.id = h.company_id WHERE h.participant_id = :p "
+                                    "ORDER BY h.hired_on", p)
     if _has_table(conn, "participant_notes"):
         data["notes"] = _rows(conn, "SELECT noted_on, body, author FROM participant_notes WHERE participant_id = :p "
                                     "ORDER BY noted_on, id", p)
