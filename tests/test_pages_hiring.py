@@ -156,3 +156,16 @@ def test_what_works_for_coaches_exact_and_for_services_under_the_rule(pilot):
         assert any("not a causal estimate" in str(w.value) for w in at.warning)
         assert at.dataframe and len(at.dataframe[0].value) == len(exact)
         assert (user == "services") == any("small-number rule" in str(c.value) for c in at.caption)
+
+
+def test_the_admin_sees_a_removed_hire_and_answer_by_name(pilot):
+    from pilot.access import Scope
+    from pilot.records import hires, surveys
+    admin = Scope("admin", "admin")
+    hire_id, version = scalar(pilot, "SELECT id, version FROM hires ORDER BY id LIMIT 1")[0]
+    answer_id, answer_version = scalar(pilot, "SELECT id, version FROM employer_surveys ORDER BY id LIMIT 1")[0]
+    db.run_in_transaction(pilot["engine"], lambda c: hires.remove_hire(c, admin, hire_id, version, "recorded twice"))
+    db.run_in_transaction(pilot["engine"], lambda c: surveys.remove_survey(c, admin, answer_id, answer_version, "wrong day"))
+    at = open_page(pilot, "pages/admin_removed.py", "admin", lang="en")
+    shown = "\n".join(d.value.to_csv() for d in at.dataframe)
+    assert "Hire" in shown and "Employer's answer" in shown
