@@ -8,7 +8,9 @@ nothing; and a failure in a later chunk leaves nothing of the earlier ones (one 
 from __future__ import annotations
 
 import csv
+import gc
 import io
+import tracemalloc
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -175,3 +177,34 @@ def test_a_failure_in_a_later_chunk_leaves_nothing_written(engine: Engine, tmp_p
     assert ("insert_rows", "sessions", CHUNK) in chunked  # the first chunk of sessions was written
     assert _stored(engine, tmp_path / "after") == before
     assert _audit(engine) == audit_before
+
+
+def test_memory_per_row_is_bounded_while_validating_and_one_chunk_while_writing(
+        engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a million-row import holds (README, Scale) at 10 000 rows: the clean values of each
+    row compact (a dict per row and an empty dict of filled values held over 400 bytes a row), and
+    the writing no more than about one chunk above that, whatever the file's size."""
+    rows, chunk = 10_000, 1_000
+    monkeypatch.setattr(workbook, "WRITE_CHUNK", chunk)
+    done = workbook.import_workbook(engine, _zip(tmp_path / "c.zip", {"companies": _file()["companies"]}), SYSTEM)
+    assert done.ok
+    sessions = [{"ref": f"S-{i}", "business_id": COMPANIES[i % 7], "held_on": f"2024-{i % 12 + 1:02d}-{i % 28 + 1:02d}",
+                 "minutes": "60", "kind": "language_lesson", "mode": "onsite", "topics": "Sanasto"}
+                for i in range(rows)]
+    wb = workbook.read_workbook(_zip(tmp_path / "s.zip", {"sessions": sessions}))
+    tracemalloc.start()
+    try:
+        with db.transaction(engine) as conn:
+            report = workbook.validate(conn, wb, "en", SYSTEM)
+            gc.collect()
+            held, _ = tracemalloc.get_traced_memory()
+            tracemalloc.reset_peak()
+            workbook._write(conn, SYSTEM, report.plans)
+            _, writing = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert report.ok and report.counts["sessions"].added == rows
+    assert held / rows < 260  # bytes a row: measured 204 (316 with a dict of clean values per row)
+    assert writing - held < 3 * chunk * 1_000  # one chunk's rows, audit rows and arrays: measured 1.1 MB
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM sessions")).scalar_one() == rows
