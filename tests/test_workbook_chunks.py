@@ -20,8 +20,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from pilot import db, workbook
-from pilot.access import SYSTEM
-from pilot.records import attendance_totals
+from pilot.access import SYSTEM, Scope
+from pilot.records import attendance_totals, participants
 from pilot.records import workbook_io as io_sql
 from tests.workbook_files import bid
 
@@ -79,8 +79,9 @@ def _audit(engine: Engine) -> list[tuple[str, str, str | None, str | None]]:
 
 @pytest.fixture
 def chunked(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str, int]]:
-    """WRITE_CHUNK = 3, and every bulk statement's (kind, table or entity, rows) on record."""
+    """WRITE_CHUNK = 3 (KEY_CHUNK = 2), and every bulk statement's (kind, table or entity, rows) on record."""
     monkeypatch.setattr(workbook, "WRITE_CHUNK", CHUNK)
+    monkeypatch.setattr(io_sql, "KEY_CHUNK", 2)  # look-ups by key in several statements too
     calls: list[tuple[str, str, int]] = []
     for kind, index in (("insert_rows", 2), ("update_rows", 3), ("audit_rows", 4)):
         original = getattr(io_sql, kind)
@@ -208,3 +209,25 @@ def test_memory_per_row_is_bounded_while_validating_and_one_chunk_while_writing(
     assert writing - held < 3 * chunk * 1_000  # one chunk's rows, audit rows and arrays: measured 1.1 MB
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT COUNT(*) FROM sessions")).scalar_one() == rows
+
+
+def test_the_stale_check_finds_an_app_change_in_a_later_key_chunk(engine: Engine, tmp_path: Path,
+                                                                  chunked: list[tuple[str, str, int]]) -> None:
+    assert workbook.import_workbook(engine, _zip(tmp_path / "new.zip", _file()), SYSTEM).ok
+    folder = tmp_path / "export"
+    _stored(engine, folder)  # with its about sheet: the time of the export
+    with db.transaction(engine) as conn:
+        pid = participants.id_by_code(conn, "P-007")
+        version = conn.execute(sa.text("SELECT version FROM participants WHERE id = :i"), {"i": pid}).scalar_one()
+        participants.update_participant(conn, Scope("coach-x", "coach"), pid, version, {"job_title": "Siivooja"})
+    rows = list(csv.DictReader((folder / "participants.csv").read_text(encoding="utf-8-sig").splitlines()))
+    for row in rows:
+        row["job_title"] = "Tarjoilija"
+    with (folder / "participants.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    result = workbook.import_workbook(engine, folder, SYSTEM, lang="en")
+    row_of = {r["code"]: n for n, r in enumerate(rows, start=2)}
+    assert {(e.sheet, e.row, e.key) for e in result.errors} == {
+        ("participants", row_of["P-007"], "importscope.error.stale")}

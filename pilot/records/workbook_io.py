@@ -306,13 +306,20 @@ def changes_since(conn: Connection, since: datetime, app_entity: str, app_ids: S
     if not app_ids and not import_keys:
         return {}
     actions = ", ".join(f"'{a}'" for a in _APP_ACTIONS)  # fixed literals, never input
-    rows = conn.execute(sa.text(
+    statement = sa.text(
         "SELECT entity_id, occurred_at, actor, action FROM audit_log WHERE occurred_at > :since AND ("
         f"(entity = :app_entity AND action IN ({actions}) "
         "AND entity_id IN (SELECT UNNEST(CAST(:app_ids AS VARCHAR[])))) OR "
         "(entity = :import_entity AND action = 'import' AND actor <> :importer "
-        "AND entity_id IN (SELECT UNNEST(CAST(:import_keys AS VARCHAR[]))))) ORDER BY occurred_at, id"),
-        {"since": since, "app_entity": app_entity, "app_ids": list(app_ids), "import_entity": import_entity,
-         "import_keys": list(import_keys), "importer": importer})
-    return {("import" if r.action == "import" else "app", r.entity_id): (r.occurred_at, r.actor)
-            for r in rows}  # in time order: the latest wins
+        "AND entity_id IN (SELECT UNNEST(CAST(:import_keys AS VARCHAR[]))))) ORDER BY occurred_at, id")
+    # Each id once, KEY_CHUNK of each kind per statement: every id's rows come from one statement.
+    apps, imports = sorted(set(app_ids)), sorted(set(import_keys))
+    found: dict[tuple[str, str], tuple[datetime, str]] = {}
+    for start in range(0, max(len(apps), len(imports)), KEY_CHUNK):
+        rows = conn.execute(statement, {
+            "since": since, "app_entity": app_entity, "app_ids": apps[start:start + KEY_CHUNK],
+            "import_entity": import_entity, "import_keys": imports[start:start + KEY_CHUNK],
+            "importer": importer})
+        found.update({("import" if r.action == "import" else "app", r.entity_id): (r.occurred_at, r.actor)
+                      for r in rows})  # in time order: the latest wins
+    return found
