@@ -445,13 +445,8 @@ def _million_child(url: str, path: str, mode: str, out: str) -> None:
     Path(out).write_text(json.dumps(answer), encoding="utf-8")
 
 
-def import_million(url: str, scale_name: str) -> dict[str, Any]:
-    """Phase 4: read, then import, a zip of PILOT_BENCH_MILLION_ROWS sessions, each in a child."""
-    count = int(os.environ.get("PILOT_BENCH_MILLION_ROWS", "1000000"))
-    engine = db.make_engine(url)
-    sample = benchdata.import_rows(engine, min(count, 10_000), benchdata.SCALES[scale_name].participants)
-    engine.dispose()
-    db.dispose_shared()
+def _read_and_import(url: str, sample: list[dict[str, Any]], count: int) -> dict[str, Any]:
+    """Write the zip of ``count`` sessions, then read it and import it, each in a child process."""
     figures: dict[str, Any] = {"million_rows": count}
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "sessions.zip"
@@ -467,6 +462,50 @@ def import_million(url: str, scale_name: str) -> dict[str, Any]:
             figures[f"{mode}_million_peak_mb"] = answer.get("peak_mb")
             if not answer.get("ok"):
                 figures[f"{mode}_million_errors"] = answer.get("errors")
+    return figures
+
+
+def import_million_alone(count: int, companies: int = 50) -> dict[str, Any]:
+    """Phase 4 without generating a pilot (``python -m pilot.bench million-alone [COUNT]``): a new
+    DuckDB file holding ``companies`` companies, then the same reading and import of ``count``
+    new sessions, each in its own process. README's figures for the import's memory come from here."""
+    from pilot import workbook
+    from pilot.domain.identifiers import business_id_check_digit
+
+    with tempfile.TemporaryDirectory() as folder:
+        url = str(Path(folder) / "pilot.duckdb")
+        engine = db.make_engine(url)
+        db.migrate(engine)
+        business_ids: list[str] = []
+        body = 1_000_000
+        while len(business_ids) < companies:
+            body += 1
+            check = business_id_check_digit(str(body))
+            if check is not None:
+                business_ids.append(f"{body}-{check}")
+        (Path(folder) / "companies").mkdir()
+        with open(Path(folder) / "companies" / "companies.csv", "w", newline="", encoding="utf-8") as handle:
+            out = csv.writer(handle)
+            out.writerow(["business_id", "name", "joined_on"])
+            out.writerows((b, f"Yritys {b}", "2024-01-01") for b in business_ids)
+        done = workbook.import_workbook(engine, Path(folder) / "companies", SYSTEM, lang="en")
+        engine.dispose()
+        db.dispose_shared()
+        if not done.ok:
+            raise RuntimeError("; ".join(done.lines("en")[:5]))
+        sample = [{"business_id": business_ids[i % companies], "held_on": date(2025, 1, 1) + timedelta(days=i % 300)}
+                  for i in range(3000)]
+        return _read_and_import(url, sample, count)
+
+
+def import_million(url: str, scale_name: str) -> dict[str, Any]:
+    """Phase 4: read, then import, a zip of PILOT_BENCH_MILLION_ROWS sessions, each in a child."""
+    count = int(os.environ.get("PILOT_BENCH_MILLION_ROWS", "1000000"))
+    engine = db.make_engine(url)
+    sample = benchdata.import_rows(engine, min(count, 10_000), benchdata.SCALES[scale_name].participants)
+    engine.dispose()
+    db.dispose_shared()
+    figures = _read_and_import(url, sample, count)
     engine = db.make_engine(url)
     benchdata.remove_measurement_rows(engine)
     engine.dispose()
@@ -568,6 +607,10 @@ if __name__ == "__main__":
         raise SystemExit(0)
     if sys.argv[1] == "million":  # as the app runs too
         _million_child(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5])
+        raise SystemExit(0)
+    if sys.argv[1] == "million-alone":  # phase 4 alone, on a new database of 50 companies
+        rows = int(sys.argv[2]) if len(sys.argv) > 2 else int(os.environ.get("PILOT_BENCH_MILLION_ROWS", "1000000"))
+        print(json.dumps(import_million_alone(rows)))
         raise SystemExit(0)
     # The other child phases. Generation and the baseline may use more memory than the app's limit.
     os.environ["PILOT_MEMORY_LIMIT"] = os.environ.get("PILOT_BENCH_MEMORY_LIMIT", "12GB")

@@ -231,3 +231,13 @@ def test_the_stale_check_finds_an_app_change_in_a_later_key_chunk(engine: Engine
     row_of = {r["code"]: n for n, r in enumerate(rows, start=2)}
     assert {(e.sheet, e.row, e.key) for e in result.errors} == {
         ("participants", row_of["P-007"], "importscope.error.stale")}
+
+
+def test_the_million_phase_alone_reads_and_imports_every_row_in_processes_of_its_own() -> None:
+    """``python -m pilot.bench million-alone`` (README, Scale), here with 2 000 rows."""
+    from pilot import bench
+    figures = bench.import_million_alone(2_000)
+    assert figures["million_rows"] == 2_000
+    assert "read_million_errors" not in figures and "import_million_errors" not in figures
+    assert figures["import_million_peak_mb"] >= figures["read_million_peak_mb"] > 0
+    assert figures["import_million_s"] > 0
