@@ -6,7 +6,7 @@ from pilot.domain import work_trial
 from pilot.domain.dates import today
 from pilot.domain.work_checks import check_assessment, check_note
 from pilot.records import adaptations, assessments, employment, participants, timeline
-from pilot.ui import core, participant_forms, reads, session, undo, widgets, work
+from pilot.ui import core, followup_ui, participant_forms, reads, session, undo, widgets, work
 from pilot.ui.core import t
 from pilot.ui.safe import md
 
@@ -61,6 +61,7 @@ with tabs[2]:
     work.record_form(f"form_emp_{pid}", work.employment_change_fields, work.check_employment_change, lambda c, clean: employment.record_change(c, scope, pid, clean),
                      "work.emp.save")
     undo.employment_editor(scope, pid)
+    followup_ui.editor(scope, person)
 
 with tabs[3]:
     widgets.table(core.read(lambda c: adaptations.list_adaptations(c, scope, participant_id=pid)),

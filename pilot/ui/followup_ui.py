@@ -23,30 +23,60 @@ REACHED = [True, False]
 DUPLICATE = 0  # no row has id 0
 
 
-def _fields(prefix: str, problems: list[widgets.Problem]) -> dict[str, Any]:
-    values: dict[str, Any] = {"contacted_on": widgets.date_field("followup.field.contacted_on", f"{prefix}_date")}
+def _fields(prefix: str, problems: list[widgets.Problem], row: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The follow-up's fields: empty for a new one, the stored values when correcting ``row``."""
+    row = row or {}
+    values: dict[str, Any] = {"contacted_on": widgets.date_field("followup.field.contacted_on", f"{prefix}_date",
+                                                                 row.get("contacted_on"))}
     widgets.field_errors(problems, "contacted_on")
     # Nothing is preselected: reached, the status found and the source are always someone's answer.
     def name(value: bool, language: str) -> str:
         return i18n.t("followup.reached.yes" if value else "followup.reached.no", language)
     widgets.keep_choice(f"{prefix}_reached", REACHED, name)
     names = {v: name(v, core.lang()) for v in REACHED}
-    values["reached"] = st.radio(t("followup.field.reached"), REACHED, index=None, horizontal=True,
-                                 key=f"{prefix}_reached", format_func=mapper(names))
+    reached = row.get("reached")
+    values["reached"] = st.radio(t("followup.field.reached"), REACHED, horizontal=True, key=f"{prefix}_reached",
+                                 index=REACHED.index(bool(reached)) if reached is not None else None,
+                                 format_func=mapper(names))
     widgets.field_errors(problems, "reached")
     values["status"] = widgets.code_select("followup.field.status", "employment_status",
-                                           codes.EMPLOYMENT_STATUSES, f"{prefix}_status", empty=True)
+                                           codes.EMPLOYMENT_STATUSES, f"{prefix}_status", row.get("status"), empty=True)
     widgets.field_errors(problems, "status")
     values["weekly_hours"] = widgets.number_field("followup.field.weekly_hours", f"{prefix}_hours",
-                                                  problems=problems, field="weekly_hours")
-    values["subsidised"] = True if st.checkbox(t("followup.field.subsidised"), key=f"{prefix}_subsidised") else None
+                                                  row.get("weekly_hours"), problems=problems, field="weekly_hours")
+    values["subsidised"] = True if st.checkbox(t("followup.field.subsidised"), key=f"{prefix}_subsidised",
+                                               value=bool(row.get("subsidised"))) else None
     widgets.field_errors(problems, "subsidised")
     values["source"] = widgets.code_select("followup.field.source", "followup_source", rules.SOURCES,
-                                           f"{prefix}_source", empty=True)
+                                           f"{prefix}_source", row.get("source"), empty=True)
     widgets.field_errors(problems, "source")
-    values["notes"] = st.text_area(t("followup.field.notes"), key=f"{prefix}_notes", height=68)
+    values["notes"] = st.text_area(t("followup.field.notes"), key=f"{prefix}_notes", height=68,
+                                   value=row.get("notes") or "")
     widgets.field_errors(problems, "notes")
     return values
+
+
+def editor(scope: Scope, person: dict[str, Any]) -> None:
+    """A participant's follow-ups, listed, with "correct or remove" (pilot/ui/undo.py) for each."""
+    from pilot.ui import undo
+    rows = core.read(lambda c: followups.for_participant(c, scope, person["id"]))
+    if not rows:
+        return
+    st.subheader(t("followup.list.heading"))
+    yes_no = {True: i18n.t("followup.reached.yes", core.lang()), False: i18n.t("followup.reached.no", core.lang())}
+    widgets.table([{**r, "reached": yes_no[bool(r["reached"])]} for r in rows], {"contacted_on": "followup.field.contacted_on", "reached": "followup.field.reached",
+                         "status": "followup.field.status", "source": "followup.field.source"},
+                  codes={"status": "employment_status", "source": "followup_source"}, key="followup_table")
+
+    def named(r: dict[str, Any]) -> str:
+        found = i18n.label("employment_status", r["status"], core.lang()) if r["reached"] \
+            else i18n.t("followup.reached.no", core.lang())
+        return undo.dated(r, "contacted_on", found)
+    undo.correct_or_remove(
+        f"followup_{person['id']}", rows, named, _fields,
+        lambda values: followups.check(values, person.get("exited_on"), core.lang()),
+        lambda c, i, v, clean: followups.edit(c, scope, i, v, clean),
+        lambda c, i, v, reason: followups.remove(c, scope, i, v, reason))
 
 
 def _record_form(scope: Scope, row: dict[str, Any]) -> None:
