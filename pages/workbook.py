@@ -1,7 +1,7 @@
 """The pilot workbook: template, upload with a preview of every change or every error, export."""
 import streamlit as st
 
-from pilot.ui import core, workbook_ui
+from pilot.ui import core, safe, workbook_ui
 from pilot.ui.core import t
 
 scope = core.require_role("coach", "admin")
@@ -21,11 +21,11 @@ if upload is not None:
     preview = workbook_ui.preview(upload.name, upload.getvalue(), scope, core.lang(), overwrite)
     if preview.errors:
         st.error(t("wbpage.has_errors", count=len(preview.errors)))
-        st.dataframe(workbook_ui.error_rows(preview, core.lang()), hide_index=True, width="stretch")
+        safe.dataframe(workbook_ui.error_rows(preview, core.lang()), hide_index=True, width="stretch")
     if overwrite or workbook_ui.has_stale_rows(preview):
         st.checkbox(t("importscope.overwrite"), key="wb_overwrite", help=t("importscope.overwrite_help"))
     if not preview.errors:
-        st.dataframe(workbook_ui.count_rows(preview, core.lang()), hide_index=True, width="stretch")
+        safe.dataframe(workbook_ui.count_rows(preview, core.lang()), hide_index=True, width="stretch")
         if st.button(t("wbpage.confirm"), type="primary", key="wb_confirm"):
             result = core.attempt(lambda: workbook_ui.run_import(upload.name, upload.getvalue(), scope,
                                                                   core.lang(), overwrite))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from decimal import Decimal
@@ -30,6 +29,7 @@ from pilot import db
 from pilot.access import SYSTEM, AccessDenied, Scope, can_edit_records
 from pilot.domain import codes, identifiers
 from pilot.domain import followups as followup_rules
+from pilot.domain.formulas import neutralise  # noqa: F401  (one rule for every export and download)
 from pilot.domain.dates import HELSINKI
 from pilot.domain.validation import Checker, Problem, participant_fields
 from pilot.i18n import label_lookup, t
@@ -74,7 +74,6 @@ _ENTITY = {"companies": "company", "participants": "participant", "sessions": "s
 _LOCKED_WHEN_REFERENCED = {"participants": ("business_id", "coach"),
                            "sessions": ("business_id", "coach")}
 FORMAT = "pilot-workbook-2"  # the about sheet's format row
-_FORMULA_START = re.compile(r"^'*[=+\-@]")
 
 
 @dataclass(frozen=True)
@@ -181,6 +180,7 @@ def _check_sessions(c: Checker) -> None:
     c.text("ref", required=True, max_len=64)
     c.business_id("business_id")
     c.date("held_on", required=True)
+    c.not_future("held_on")  # the same rule as the form: a session is logged after it is held
     c.integer("minutes", 5, 480, required=True)
     c.choice("kind", codes.SESSION_KINDS, required=True, labels=_labels("kind"))
     c.choice("mode", codes.MODES, required=True, labels=_labels("mode"))
@@ -800,13 +800,6 @@ def import_workbook(engine: Engine, path: Path | str, actor: Scope, dry_run: boo
 
 
 # ---------------------------------------------------------------- export
-
-def neutralise(value: Any) -> Any:
-    """A text that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and _FORMULA_START.match(value):
-        return "'" + value
-    return value
-
 
 def _export_value(column: str, value: Any, fmt: str) -> Any:
     if value is None:

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 from pilot.access import SYSTEM, Scope
 from pilot.db import utcnow
 from pilot.records._scope import bound, company_condition, participant_condition
+from pilot.records._versioned import STAMPED
 from pilot.records.audit import _json
 
 # The SELECT of each sheet: the sheet's columns by natural key, plus ids the import needs.
@@ -119,7 +120,7 @@ COLUMN_TYPES: dict[str, dict[str, str]] = {
     "followups": {"participant_id": _B, "contacted_on": _D, "reached": _BOOL, "status": _V,
                   "weekly_hours": "DECIMAL(4, 1)", "subsidised": _BOOL, "source": _V, "notes": _V},
 }
-_VERSIONED = {"companies", "participants", "sessions", "adaptations"}
+_VERSIONED = STAMPED  # every versioned table (pilot/records/_versioned.py)
 
 
 # The one-column key an import narrows each sheet's stored rows by (attendance: its session).
