@@ -53,7 +53,8 @@ def test_the_sheets_are_stored_as_the_file_says(loaded: Engine) -> None:
      "contract", "error.choice"),
 ])
 def test_rows_break_the_rules_and_nothing_is_written(loaded: Engine, tmp_path: Path, sheet, row, column, key) -> None:
-    before = workbook.export_rows(loaded.connect(), SYSTEM)
+    with loaded.connect() as conn:
+        before = workbook.export_rows(conn, SYSTEM)
     result = workbook.import_workbook(loaded, write_csv_folder({sheet: [row]}, tmp_path / "bad"), SYSTEM)
     assert (sheet, column, key) in errors(result)
     with loaded.connect() as conn:
