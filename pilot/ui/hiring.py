@@ -11,7 +11,7 @@ import streamlit as st
 from pilot.access import Scope
 from pilot.domain.dates import today
 from pilot.records import hires, surveys
-from pilot.ui import core, widgets
+from pilot.ui import core, safe, widgets
 from pilot.ui.core import t
 
 READINESS = (1, 2, 3, 4, 5)
@@ -263,7 +263,7 @@ def what_works_view(rows: list[dict[str, Any]]) -> None:
     for k in SESSION_KINDS:  # shares as numbers, so that the column sorts; the header says "%"
         label = t(f"code.kind.{k}")
         frame[label] = pd.to_numeric(frame[label], errors="coerce") * 100
-    st.dataframe(frame, hide_index=True, width="stretch", key="table_what_works",
-                 column_config={t(f"code.kind.{k}"): st.column_config.NumberColumn(format="%.0f %%")
+    safe.dataframe(frame, hide_index=True, width="stretch", key="table_what_works",
+                   column_config={t(f"code.kind.{k}"): st.column_config.NumberColumn(format="%.0f %%")
                                 for k in SESSION_KINDS})
     st.caption(t("whatworks.shares_note"))
