@@ -226,6 +226,7 @@ def naive_indicators(frames: dict[str, Any], as_of: date) -> dict[str, Any]:
 
     enrolled, n_exited = len(p), int(exited.sum())
     n_employed, n_due, n_6m = int(employed_exit.sum()), int(due.sum()), int(employed_6m.sum())
+    readiness, hiring = _naive_hiring(frames, r)
     return {
         "participants_enrolled": enrolled,
         "participants_active": int(active.sum()),
@@ -253,7 +254,33 @@ def naive_indicators(frames: dict[str, Any], as_of: date) -> dict[str, Any]:
         "cost_total_eur": cost,
         "cost_per_participant_eur": ratio(cost, enrolled, 2),
         "cost_per_employed_at_exit_eur": ratio(cost, n_employed, 2),
+        "hiring_readiness": readiness,
+        **hiring,
     }
+
+
+def _naive_hiring(frames: dict[str, Any], r: Any) -> tuple[dict[str, Any], dict[str, int]]:
+    """Hiring readiness and hires as INDICATORS.md words them, row by row in pandas."""
+    import pandas as pd
+
+    joined = frames["companies"].set_index("id")["joined_on"]
+    answers = frames["employer_surveys"]
+    answers = answers[answers["answered_on"] <= r].sort_values("answered_on")
+    changes = []
+    for company_id, rows in answers.groupby("company_id"):
+        base = rows.iloc[0]
+        if base["answered_on"] > joined[company_id] + pd.Timedelta(days=60):
+            continue  # the first answer came too late to be a baseline
+        later = rows[rows["answered_on"] >= base["answered_on"] + pd.Timedelta(days=90)]
+        if len(later):
+            changes.append(int(later.iloc[-1]["readiness"]) - int(base["readiness"]))
+    n = len(changes)
+    readiness = {"n": n, "mean_change": round(sum(changes) / n, 2) if n else None,
+                 "improved_share": round(sum(1 for c in changes if c >= 1) / n, 3) if n else None}
+    h = frames["hires"]
+    h = h[(h["hired_on"] <= r) & (h["hired_on"] >= h["company_id"].map(joined))]
+    return readiness, {"companies_hiring": int(h["company_id"].nunique()), "hires_total": len(h),
+                       "hires_of_participants": int(h["participant_id"].notna().sum())}
 
 
 def _naive_child(url: str, as_of: str, out: str) -> None:

@@ -358,6 +358,9 @@ NAIVE_SQL: dict[str, str] = {
     "feedback": "SELECT company_id, given_on, score FROM feedback",
     "costs": "SELECT incurred_on, amount_eur, company_id FROM costs",
     "followups": "SELECT participant_id, contacted_on, reached, status, weekly_hours FROM followups",
+    "companies": "SELECT id, joined_on FROM companies",
+    "employer_surveys": "SELECT company_id, answered_on, readiness FROM employer_surveys",
+    "hires": "SELECT company_id, hired_on, participant_id FROM hires",
 }
 
 
