@@ -5,7 +5,7 @@ import streamlit as st
 from pilot import dashboard
 from pilot.domain.dates import today
 from pilot.records import companies, feedback, surveys
-from pilot.ui import core, hiring, undo, widgets
+from pilot.ui import core, hiring, undo, widgets, work
 from pilot.ui import outcomes as view
 from pilot.ui.core import t
 
@@ -54,9 +54,10 @@ with st.form("form_feedback", clear_on_submit=True):
     score = st.radio(t("outcomes.col.score"), [1, 2, 3, 4, 5], index=None, horizontal=True, key="feedback_score",
                      help=t("outcomes.employer.score_help"))
     comment = st.text_area(t("outcomes.employer.comment"), key="feedback_comment", max_chars=2000)
+    mark = work.quote_fields("feedback", [])
     sent = st.form_submit_button(t("outcomes.employer.send"), type="primary")
 if sent:
-    clean, problems = feedback.check_feedback({"score": score, "comment": comment, "given_on": today()})
+    clean, problems = feedback.check_feedback({"score": score, "comment": comment, "given_on": today(), **mark})
     if problems:
         for p in problems:
             st.error(t(p.key, **p.params))

@@ -35,8 +35,8 @@ from sqlalchemy.engine import Connection
 from pilot import charts, indicators
 from pilot.config import settings
 from pilot.domain.codes import ADAPTATION_STAGES, COST_CATEGORIES, SKILLS
-from pilot.i18n import format_date, format_number, format_percent_value, normalise_lang, t
-from pilot.records import report_data
+from pilot.i18n import babel_locale, format_date, format_number, format_percent_value, label, normalise_lang, t
+from pilot.records import quotes, report_data
 
 log = logging.getLogger("pilot.report")
 
@@ -92,6 +92,7 @@ class Report:
     company: str | None = None     # a per-company report (the employer's, the coach's company visit)
     exact: bool = False            # the figures are exact (a company whose every participant agreed)
     plan_year: int | None = None   # the plans' year; None: the year after R's
+    quotes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # theme -> marked texts (no names)
 
 
 def file_name(lang: str, as_of: date, business_id: str | None = None) -> str:
@@ -292,7 +293,7 @@ def build(conn: Connection, as_of: date, lang: str, made_on: date | None = None,
         appropriations = {}
         company = report_data.company_name(conn, company_id)
     report = Report(as_of, made_on or today(), lang, figures, costs, appropriations, company=company,
-                    exact=exact, plan_year=plan_year)
+                    exact=exact, plan_year=plan_year, quotes=quotes.marked(conn, as_of, company_id))
     report.charts = [_chart_outcomes(report), _chart_language(report), _chart_adaptations(report)]
     if _years(report):
         report.charts.append(_chart_costs(report))
@@ -305,6 +306,17 @@ def build(conn: Connection, as_of: date, lang: str, made_on: date | None = None,
 
 
 # --- Texts ---------------------------------------------------------------------------------------
+
+def quote_sections(report: Report) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The qualitative findings: per theme its label and its quotes as (text, "source, month year")."""
+    from babel.dates import format_date as babel_date
+
+    lang = report.lang
+    return [(label("report_theme", theme, lang),
+             [(q["text"], t("quotes.report.cite", lang, source=t(f"quotes.report.source.{q['source']}", lang),
+                            month=babel_date(q["on"], "LLLL y", locale=babel_locale(lang)))) for q in items])
+            for theme, items in report.quotes.items()]
+
 
 def small_notes(report: Report) -> list[str]:
     """What "<5", "–" and (when shown) "x" mean."""
@@ -567,6 +579,19 @@ def to_pdf(report: Report, images: dict[str, bytes] | None) -> bytes:
         if item.section == "hiring":
             chart(item)
 
+    heading(t("quotes.report.section", lang))
+    para(t("quotes.report.intro", lang) if report.quotes else t("quotes.report.none", lang))
+    for theme, items in quote_sections(report):
+        heading(theme, size=10.5)
+        for text, cite in items:
+            pdf.set_font("DejaVu", "", 10)
+            pdf.set_x(pdf.l_margin + 6)
+            pdf.multi_cell(width - 6, 5, f"“{text}”", new_x="LMARGIN", new_y="NEXT", align="L")
+            pdf.set_x(pdf.l_margin + 6)
+            pdf.set_font("DejaVu", "", 8.5)
+            pdf.multi_cell(width - 6, 4.5, f"– {cite}", new_x="LMARGIN", new_y="NEXT", align="L")
+            pdf.ln(2)
+
     heading(t("report.section.sdg", lang))
     para(t("report.sdg.intro", lang))
     for goal, keys in SDG_INDICATORS:
@@ -660,6 +685,12 @@ def to_html(report: Report) -> str:
     for item in report.charts:
         if item.section == "hiring":
             chart(item)
+    parts.append(f"<h2>{e(t('quotes.report.section', lang))}</h2>")
+    parts.append(f"<p>{e(t('quotes.report.intro' if report.quotes else 'quotes.report.none', lang))}</p>")
+    for theme, items in quote_sections(report):
+        parts.append(f"<h3>{e(theme)}</h3>" + "".join(
+            f"<blockquote><p>{e(text)}</p><footer class=\"muted\">– {e(cite)}</footer></blockquote>"
+            for text, cite in items))
     parts.append(f"<h2>{e(t('report.section.sdg', lang))}</h2><p>{e(t('report.sdg.intro', lang))}</p>")
     for goal, keys in SDG_INDICATORS:
         parts.append(f"<h3>{e(t(f'report.sdg.{goal}.title', lang))}</h3><p>{e(t(f'report.sdg.{goal}.text', lang))}</p>")

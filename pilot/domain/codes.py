@@ -20,6 +20,8 @@ EMPLOYED = frozenset({"permanent", "fixed_term", "apprenticeship"})
 FOLLOWUP_SOURCES = ("phone", "email", "meeting", "employer", "register", "survey")
 COST_CATEGORIES = ("service_purchase", "grant", "co_funding", "staff", "other")
 PARTICIPANT_STATUSES = ("active", "exited")
+# Themes of the report's qualitative findings (a quote's author picks one when marking it).
+REPORT_THEMES = ("language_at_work", "job_adaptation", "hiring", "supervisor", "cooperation", "other")
 
 # Labour-market rank (shared/spec/INDICATORS.md): improvement is a higher rank.
 STATUS_RANK = {"unknown": 0, "other": 0, "unemployed": 0, "training": 1, "work_trial": 1,
@@ -39,6 +41,7 @@ CODE_LISTS: dict[str, tuple[str, ...]] = {
     "cost_category": COST_CATEGORIES,
     "participant_status": PARTICIPANT_STATUSES,
     "followup_source": FOLLOWUP_SOURCES,
+    "report_theme": REPORT_THEMES,
 }
 
 # Common first languages (ISO 639-1) offered first in pickers; any valid 2-3 letter code is accepted.

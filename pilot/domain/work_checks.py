@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from pilot.domain import codes
+from pilot.domain.quotes import check_mark
 from pilot.domain.validation import Checker, Problem
 
 # The order an adaptation moves in; 'dropped' may follow any stage but evaluated.
@@ -98,4 +99,5 @@ def check_note(values: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
     c = Checker(values)
     c.date("noted_on", required=True)
     c.text("body", required=True, max_len=4000)
+    check_mark(c, "body")  # may be quoted in the report: then a theme is required
     return c.clean, c.problems

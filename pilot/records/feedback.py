@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from pilot.access import AccessDenied, Scope, require_company
+from pilot.domain.quotes import check_mark
 from pilot.domain.validation import Checker, Problem
 from pilot.db import WriteConflict
 from pilot.records import audit, removed
@@ -26,6 +27,7 @@ def check_feedback(values: dict[str, Any]) -> tuple[dict[str, Any], list[Problem
     c.integer("score", 1, 5, required=True)
     c.date("given_on", required=True)
     c.text("comment", max_len=2000)
+    check_mark(c, "comment")  # may be quoted in the report: a theme, and a comment to quote
     return c.clean, c.problems
 
 
@@ -34,19 +36,21 @@ def give(conn: Connection, actor: Scope, company_id: int, clean: dict[str, Any])
     if actor.role not in GIVERS:
         raise AccessDenied(actor.role)
     require_company(actor, company_id)
+    marked = bool(clean.get("for_report"))
     params = {"c": company_id, "d": clean["given_on"], "s": clean["score"], "m": clean.get("comment"),
-              "by": actor.user_id}
+              "by": actor.user_id, "fr": marked, "th": clean.get("report_theme") if marked else None}
     before = conn.execute(sa.text(
         "SELECT id, score, comment FROM feedback WHERE company_id = :c AND given_on = :d"), params).first()
     after = {"company_id": company_id, "given_on": clean["given_on"], "score": clean["score"],
-             "comment": clean.get("comment")}
+             "comment": clean.get("comment"), "for_report": marked, "report_theme": params["th"]}
     if before is None:
         new_id = int(conn.execute(sa.text(
-            "INSERT INTO feedback (company_id, given_on, score, comment, given_by) "
-            "VALUES (:c, :d, :s, :m, :by) RETURNING id"), params).scalar_one())
+            "INSERT INTO feedback (company_id, given_on, score, comment, given_by, for_report, report_theme) "
+            "VALUES (:c, :d, :s, :m, :by, :fr, :th) RETURNING id"), params).scalar_one())
         audit.record(conn, actor, "create", "feedback", new_id, after=after)
         return new_id, False
-    conn.execute(sa.text("UPDATE feedback SET score = :s, comment = :m, given_by = :by, version = version + 1 "
+    conn.execute(sa.text("UPDATE feedback SET score = :s, comment = :m, given_by = :by, for_report = :fr, report_theme = :th, "
+                         "version = version + 1 "
                          "WHERE id = :id"),
                  {**params, "id": before.id})
     audit.record(conn, actor, "update", "feedback", before.id,

@@ -25,11 +25,14 @@ def add_note(conn: Connection, actor: Scope, participant_id: int, values: dict[s
     require_editor(actor)
     if participants.get_participant(conn, actor, participant_id) is None:
         raise LookupError(participant_id)
+    marked = bool(values.get("for_report"))  # may be quoted in the report (checked by check_note)
     row = {"participant_id": participant_id, "noted_on": values["noted_on"], "body": values["body"],
-           "author": actor.username}
+           "author": actor.username, "for_report": marked,
+           "report_theme": values.get("report_theme") if marked else None}
     new_id = int(conn.execute(sa.text(
-        "INSERT INTO participant_notes (participant_id, noted_on, body, author) "
-        "VALUES (:participant_id, :noted_on, :body, :author) RETURNING id"), row).scalar_one())
+        "INSERT INTO participant_notes (participant_id, noted_on, body, author, for_report, report_theme) "
+        "VALUES (:participant_id, :noted_on, :body, :author, :for_report, :report_theme) RETURNING id"),
+        row).scalar_one())
     audit.record(conn, actor, "create", "participant_note", new_id, after=row)
     return new_id
 

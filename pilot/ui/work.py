@@ -80,7 +80,19 @@ def note_fields(prefix: str, problems: list[Problem]) -> dict[str, Any]:
     note = {"noted_on": widgets.date_field("field.noted_on", f"{prefix}_date"),
             "body": st.text_area(t("work.timeline.note"), key=f"{prefix}_body", height=80)}
     widgets.field_errors(problems, "body")
+    note.update(quote_fields(prefix, problems))
     return note
+
+
+def quote_fields(prefix: str, problems: list[Problem]) -> dict[str, Any]:
+    """May the text be quoted in the report (without names), and under which theme (empty until
+    chosen; pilot.domain.quotes requires it exactly when the box is ticked)."""
+    values = {"for_report": st.checkbox(t("quotes.for_report"), key=f"{prefix}_for_report"),
+              "report_theme": st.selectbox(t("quotes.theme"), codes.REPORT_THEMES, index=None,
+                                           key=f"{prefix}_report_theme", placeholder=t("quotes.choose_theme"),
+                                           format_func=labeller("report_theme"))}
+    widgets.field_errors(problems, "report_theme")
+    return values
 
 
 def assessment_fields(prefix: str, problems: list[Problem]) -> dict[str, Any]:
