@@ -17,7 +17,7 @@ from pilot.domain.work_checks import check_note
 from pilot.i18n import LANGUAGES, t
 from pilot.records import feedback, quotes, timeline, users
 from tests import work_seed
-from tests.helpers_app import app_as
+from tests.forms_support import open_page, submit
 from tests.test_workbook import B1, dataset, pilot_db, write_csv_folder  # noqa: F401 (fixture)
 
 ADMIN = Scope(username="seed-admin", role="admin")
@@ -178,55 +178,39 @@ def pages(engine):
     db.dispose_shared()
 
 
-def _open(pages, page: str, user: str, params: dict | None = None):
-    at = app_as(user, pages["db"], timeout=60)
-    at.query_params["lang"] = "en"
-    for k, v in (params or {}).items():
-        at.query_params[k] = v
-    at.run()
-    at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
-
-
-def _submit(at, form: str):
-    next(b for b in at.button if b.key and b.key.startswith(f"FormSubmitter:{form}-")).click().run()
-    assert not at.exception, at.exception
-
-
 def _rows(pages, sql: str):
     with pages["engine"].connect() as conn:
         return [tuple(r) for r in conn.execute(sa.text(sql))]
 
 
 def test_the_employer_form_stores_the_mark_and_theme(pages):
-    at = _open(pages, "pages/employer.py", "boss-eva")
+    at = open_page(pages, "pages/employer.py", "boss-eva", "en")
     at.radio(key="feedback_score").set_value(5)
     at.text_area(key="feedback_comment").input("Our supervisors explain more clearly now")
     at.checkbox(key="feedback_for_report").check()
-    _submit(at, "form_feedback")
+    submit(at, "form_feedback")
     assert t("quotes.error.theme_needed", "en") in " ".join(e.value for e in at.error)
     assert _rows(pages, "SELECT COUNT(*) FROM feedback") == [(0,)]
     at.radio(key="feedback_score").set_value(5)
     at.text_area(key="feedback_comment").input("Our supervisors explain more clearly now")
     at.checkbox(key="feedback_for_report").check()
     at.selectbox(key="feedback_report_theme").set_value("supervisor")
-    _submit(at, "form_feedback")
+    submit(at, "form_feedback")
     assert _rows(pages, "SELECT comment, for_report, report_theme FROM feedback") == [
         ("Our supervisors explain more clearly now", True, "supervisor")]
 
 
 def test_the_note_form_stores_the_mark_and_theme(pages):
     pid = pages["pid"]
-    at = _open(pages, "pages/participant.py", "coach-anna", {"participant": str(pid)})
+    at = open_page(pages, "pages/participant.py", "coach-anna", "en", {"participant": str(pid)})
     prefix = f"form_note_{pid}_0"
     at.text_area(key=f"{prefix}_body").input("Asked to use the glossary at the line")
     at.checkbox(key=f"{prefix}_for_report").check()
-    _submit(at, prefix)
+    submit(at, prefix)
     assert t("quotes.error.theme_needed", "en") in " ".join(str(e.value) for e in at.error)
     assert _rows(pages, "SELECT COUNT(*) FROM participant_notes") == [(0,)]
     at.selectbox(key=f"{prefix}_report_theme").set_value("job_adaptation")
-    _submit(at, prefix)
+    submit(at, prefix)
     assert _rows(pages, "SELECT body, for_report, report_theme FROM participant_notes") == [
         ("Asked to use the glossary at the line", True, "job_adaptation")]
     with pages["engine"].connect() as conn:
