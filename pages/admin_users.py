@@ -16,11 +16,11 @@ company_names = dict(core.read(lambda c: companies.company_choices(c, scope)))
 rows = core.read(users.list_users)
 enrolled = core.read(auth.totp_enrolled)
 widgets.table([{**r, "companies": ", ".join(r["companies"]), "totp": r["id"] in enrolled,
-                "role": t(f"auth.role.{r['role']}")} for r in rows],
+                "role": t(f"auth.role.{r['role']}"), **user_forms.access_columns(r)} for r in rows],
               {"username": "admin.field.username", "display_name": "field.display_name", "email": "admin.field.email",
                "role": "admin.field.role", "companies": "admin.field.companies",
                "whole_pilot": "admin.field.whole_pilot", "disabled": "admin.field.disabled",
-               "totp": "signin.admin.enrolled"}, key="user_table")
+               "totp": "signin.admin.enrolled", "last_sign_in": "frictions.users.last_sign_in"}, key="user_table")
 
 add_tab, edit_tab, move_tab, totp_tab = st.tabs([t("admin.users.add"), t("admin.users.edit"), t("admin.users.reassign"),
                                                  t("signin.admin.title")], key="users_tabs")

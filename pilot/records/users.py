@@ -65,10 +65,16 @@ def ids_by_username(conn: Connection) -> dict[str, int]:
     return {r.username: int(r.id) for r in conn.execute(sa.text("SELECT id, username FROM users"))}
 
 
+def sees_whole_pilot(user: dict[str, Any]) -> bool:
+    """Whether the account sees the whole pilot: services and admin always, a coach when flagged
+    (an employer never: the flag means nothing for that role)."""
+    return user["role"] in ("services", "admin") or (user["role"] == "coach" and bool(user.get("whole_pilot")))
+
+
 def scope_for(conn: Connection, user: dict[str, Any]) -> Scope:
     """The caller's scope from the account: whole pilot for services/admin and whole-pilot coaches."""
     role = user["role"]
-    if role in ("services", "admin") or (role == "coach" and user.get("whole_pilot")):
+    if sees_whole_pilot(user):
         return Scope(username=user["username"], role=role, user_id=user["id"])
     ids = frozenset(company_ids(conn, user["id"]))
     # Only the bound companies: a coach's caseload participant in another company is reached through
@@ -109,15 +115,32 @@ def set_password_hash(conn: Connection, user_id: int, password_hash: str | None)
                          "version = version + 1 WHERE id = :i"), {"h": password_hash, "i": user_id})
 
 
+def last_sign_ins(conn: Connection) -> dict[int, Any]:
+    """When each account last signed in (naive UTC): its newest login session, or its newest
+    single sign-on login in the audit log; accounts that never signed in are left out."""
+    latest: dict[int, Any] = {}
+    for r in conn.execute(sa.text("SELECT user_id, MAX(created_at) AS at FROM login_sessions GROUP BY user_id")):
+        latest[int(r.user_id)] = r.at
+    for r in conn.execute(sa.text(
+            "SELECT u.id, MAX(a.occurred_at) AS at FROM audit_log a JOIN users u ON u.username = a.actor "
+            "WHERE a.action = 'login' AND a.reason = 'sso' GROUP BY u.id")):
+        if r.at is not None and (int(r.id) not in latest or r.at > latest[int(r.id)]):
+            latest[int(r.id)] = r.at
+    return latest
+
+
 def list_users(conn: Connection) -> list[dict[str, Any]]:
-    """Every account with the business IDs of the companies it is bound to."""
+    """Every account with the business IDs of the companies it is bound to and when it last
+    signed in (``last_sign_in``, naive UTC or None)."""
     rows = [dict(r._mapping) for r in conn.execute(sa.text(f"SELECT {_COLUMNS} FROM users ORDER BY username"))]
+    signed_in = last_sign_ins(conn)
     bindings: dict[int, list[str]] = {}
     for r in conn.execute(sa.text("SELECT uc.user_id, c.business_id FROM user_companies uc "
                                   "JOIN companies c ON c.id = uc.company_id ORDER BY c.business_id")):
         bindings.setdefault(int(r.user_id), []).append(r.business_id)
     for row in rows:
         row["companies"] = bindings.get(int(row["id"]), [])
+        row["last_sign_in"] = signed_in.get(int(row["id"]))
     return rows
 
 

@@ -4,13 +4,15 @@ Kept out of pages/admin_users.py so the page reads as a description of the scree
 """
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
 import streamlit as st
 
-from pilot import auth
+from pilot import auth, i18n
 from pilot.access import Scope
 from pilot.domain.codes import ROLES
+from pilot.domain.dates import HELSINKI
 from pilot.records import users
 from pilot.ui import core, work
 from pilot.ui.core import t
@@ -20,17 +22,40 @@ def role_label(role: str) -> str:
     return t(f"auth.role.{role}")
 
 
+def last_sign_in_text(moment: datetime | None) -> str:
+    """A stored sign-in time (naive UTC) in Helsinki time: "30.11.2026 20.15" in Finnish,
+    "30.11.2026 20:15" in Swedish and English; "never" when the account has not signed in."""
+    if moment is None:
+        return t("frictions.users.never")
+    local = moment.replace(tzinfo=timezone.utc).astimezone(HELSINKI) if moment.tzinfo is None \
+        else moment.astimezone(HELSINKI)
+    clock = local.strftime("%H.%M" if core.lang() == "fi" else "%H:%M")
+    return f"{i18n.format_date(local.date(), core.lang())} {clock}"
+
+
+def access_columns(row: dict[str, Any]) -> dict[str, Any]:
+    """Two cells of a users-table row: whole pilot as the access the account really has (admin
+    and services always see the whole pilot) and the last sign-in in Helsinki time."""
+    return {"whole_pilot": users.sees_whole_pilot(row), "last_sign_in": last_sign_in_text(row.get("last_sign_in"))}
+
+
+ADD_FORM_KEYS = ("user_add_username", "user_add_role", "user_add_display_name", "user_add_email",
+                 "user_add_companies", "user_add_whole_pilot", "user_add_password")
+
+
 def add_form(scope: Scope, rows: list[dict[str, Any]], company_names: dict[int, str]) -> None:
     """A new account: username, role, companies, whole-pilot flag and an optional password."""
     with st.form("form_user_add"):
-        username = st.text_input(t("admin.field.username"), max_chars=64)
-        role = st.selectbox(t("admin.field.role"), ROLES, format_func=role_label)
-        display_name = st.text_input(t("field.display_name"))
-        email = st.text_input(t("admin.field.email"), help=t("admin.users.email_help"))
+        username = st.text_input(t("admin.field.username"), max_chars=64, key="user_add_username")
+        role = st.selectbox(t("admin.field.role"), ROLES, format_func=role_label, key="user_add_role")
+        display_name = st.text_input(t("field.display_name"), key="user_add_display_name")
+        email = st.text_input(t("admin.field.email"), help=t("admin.users.email_help"), key="user_add_email")
         bound = st.multiselect(t("admin.field.companies"), list(company_names), format_func=company_names.get,
-                               placeholder=t("common.choose"))
-        whole = st.checkbox(t("admin.field.whole_pilot"), help=t("admin.users.whole_pilot_help"))
-        password = st.text_input(t("auth.password"), type="password", help=t("admin.users.password_help"))
+                               placeholder=t("common.choose"), key="user_add_companies")
+        whole = st.checkbox(t("admin.field.whole_pilot"), help=t("admin.users.whole_pilot_help"),
+                            key="user_add_whole_pilot")
+        password = st.text_input(t("auth.password"), type="password", help=t("admin.users.password_help"),
+                                 key="user_add_password")
         if st.form_submit_button(t("admin.users.add"), type="primary"):
             problem = auth.check_password_rules(password) if password else None
             if not username.strip() or any(r["username"] == username.strip() for r in rows):
@@ -41,6 +66,8 @@ def add_form(scope: Scope, rows: list[dict[str, Any]], company_names: dict[int, 
                                                      auth.hash_password(password) if password else None,
                                                      display_name or None, email or None, whole)):
                 core.flash("admin.users.added", username=username.strip())
+                for key in ADD_FORM_KEYS:  # an empty form for the next account: no password left in it
+                    st.session_state.pop(key, None)
                 st.rerun()
 
 
