@@ -95,6 +95,33 @@ def check_move(row: dict[str, Any], stage: str, on: date | None, effect: Any,
     return changes, problems
 
 
+def previous_stage(row: dict[str, Any]) -> str | None:
+    """Where one step back takes an adaptation: the stage it was at before its latest step, or
+    None for a proposal (there is nothing before it)."""
+    stage = current_stage(row)
+    if stage == "proposed":
+        return None
+    return current_stage({**row, STAGE_DATE[stage]: None})
+
+
+def check_step_back(row: dict[str, Any], reason: Any) -> tuple[dict[str, Any], list[Problem]]:
+    """One step back (a move recorded by mistake): the latest step's date is cleared, and with
+    evaluated its effect too (DATA-FILES.md: an effect exactly when evaluated_on is set). The
+    reason is required; it goes to the audit log."""
+    problems: list[Problem] = []
+    c = Checker({"reason": reason})
+    text = c.text("reason", required=True, max_len=500)
+    problems += c.problems
+    stage = current_stage(row)
+    if previous_stage(row) is None:
+        problems.append(Problem("stage", "work17.error.no_step_back"))
+        return {}, problems
+    changes: dict[str, Any] = {STAGE_DATE[stage]: None}
+    if stage == "evaluated":
+        changes["effect"] = None
+    return ({**changes, "reason": text} if not problems else changes), problems
+
+
 def check_note(values: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
     c = Checker(values)
     c.date("noted_on", required=True)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from pilot.access import Scope, require_company, require_editor
-from pilot.domain.work_checks import check_move, current_stage
+from pilot.domain.work_checks import check_move, check_step_back, current_stage
 from pilot.domain.validation import Problem
 from pilot.records import audit
 from pilot.records._scope import bound, company_condition
@@ -86,6 +86,27 @@ def move(conn: Connection, actor: Scope, adaptation_id: int, version: int, stage
     old, new = audit.changed(before, changes)
     audit.record(conn, actor, "update", "adaptation", adaptation_id, before={**old, "stage": before["stage"]},
                  after={**new, "stage": stage})
+    return new_version
+
+
+def step_back(conn: Connection, actor: Scope, adaptation_id: int, version: int, reason: str) -> int:
+    """Undo the latest step of an adaptation (a move recorded by mistake): its date is cleared,
+    and an evaluation's effect with it; the reason is kept in the audit log. Guarded by the
+    version the editor saw, like a move, so two coaches cannot clobber each other."""
+    require_editor(actor)
+    before = get_adaptation(conn, actor, adaptation_id)
+    if before is None:
+        raise LookupError(adaptation_id)
+    expect_version("adaptations", adaptation_id, before["version"], version)
+    changes, problems = check_step_back(before, reason)
+    if problems:
+        raise InvalidMove(problems)
+    text = changes.pop("reason")
+    new_version = update_versioned(conn, "adaptations", adaptation_id, version, changes)
+    old, new = audit.changed(before, changes)
+    after_stage = current_stage({**before, **changes})
+    audit.record(conn, actor, "update", "adaptation", adaptation_id, before={**old, "stage": before["stage"]},
+                 after={**new, "stage": after_stage}, reason=text)
     return new_version
 
 
