@@ -3,7 +3,7 @@ import streamlit as st
 
 from pilot import i18n
 from pilot.domain import codes
-from pilot.domain.work_checks import check_adaptation, check_move, next_stages
+from pilot.domain.work_checks import check_adaptation
 from pilot.records import adaptations, participants
 from pilot.ui import core, widgets, work
 from pilot.ui.core import t
@@ -12,6 +12,7 @@ from pilot.ui.safe import md
 scope = core.require_role("coach", "admin")
 st.title(t("work.adapt.title"))
 core.show_flash()
+work.company_from_url(scope, "adapt_company")
 company_id = widgets.company_picker(scope, "adapt_company")
 board = core.read(lambda c: adaptations.board(c, scope, company_id))
 
@@ -23,42 +24,12 @@ for stage, column in zip(board, st.columns(len(board))):
                 st.markdown(f"**{core.label('adaptation_type', row['type'])}** · {md(row['participant_code']) or t('work.adapt.workplace')}")
                 st.caption(work.adaptation_caption(row))
 
-open_rows = [r for s in ("proposed", "agreed", "in_use") for r in board[s]]
-with st.expander(t("work.adapt.move"), expanded=bool(open_rows)):
-    def adaptation_name(row_id, language):
-        r = next(r for r in open_rows if r["id"] == row_id)
-        return f"{i18n.label('adaptation_type', r['type'], language)}: {r['description'][:40]}"
-    labels = {r["id"]: adaptation_name(r["id"], core.lang()) for r in open_rows}
-    widgets.keep_choice("adapt_pick", list(labels), adaptation_name)
-    chosen = st.selectbox(t("work.adapt.choose"), list(labels), index=None, key="adapt_pick",
-                          placeholder=t("common.choose"),
-                          format_func=core.mapper(labels))
-    row = next((r for r in open_rows if r["id"] == chosen), None)
+every_row = [r for stage in board for r in board[stage]]
+with st.expander(t("work17.move_or_back"), expanded=bool(every_row)):
+    row = work.adaptation_picker(every_row)
     if row:
-        holder = f"form_move_{row['id']}"
-        version = work.held_version(holder, row["version"])
-        prefix = f"{holder}_v{version}"
-        problems = st.session_state.get(f"{prefix}_problems", [])
-        widgets.keep_choice(f"{prefix}_stage", list(next_stages(row)), widgets.code_namer("stage"))
-        with st.form(prefix):
-            stage = st.radio(t("field.stage"), next_stages(row), horizontal=True, key=f"{prefix}_stage",
-                             format_func=core.labeller("stage"))
-            on = widgets.date_field("work.adapt.on", f"{prefix}_on")
-            widgets.field_errors(problems, "on")
-            effect = st.radio(t("field.effect"), [1, 2, 3, 4, 5], index=None, horizontal=True, key=f"{prefix}_effect",
-                              help=t("work.adapt.effect_help"))
-            widgets.field_errors(problems, "effect")
-            moved = st.form_submit_button(t("work.adapt.move_save"), type="primary")
-        if moved:
-            _, problems = check_move(row, stage, on, effect if stage == "evaluated" else None)
-            st.session_state[f"{prefix}_problems"] = problems
-            if problems:
-                st.rerun()
-            if core.write(lambda c: adaptations.move(c, scope, row["id"], version, stage, on,
-                                                     effect if stage == "evaluated" else None)):
-                work.reset_form(holder)
-                core.flash("work.adapt.moved", stage=core.label("stage", stage))
-                st.rerun()
+        work.move_form(scope, row, adaptations.move)
+        work.step_back_form(scope, row, adaptations.step_back)
 
 with st.expander(t("work.adapt.propose"), expanded=not any(board.values())):
     people = core.read(lambda c: participants.list_participants(c, scope, company_id=company_id, status="active"))

@@ -31,17 +31,11 @@ widgets.table(data["sessions"], {"held_on": "field.held_on", "company_name": "fi
                                  "present": "work.col.present"}, codes={"kind": "kind"}, key="week_sessions", limit=LIMIT)
 
 st.subheader(t("work.week.quiet_heading", days=week.QUIET_DAYS))
-widgets.table(data["quiet"], {"code": "field.code", "display_name": "field.display_name",
-                              "company_name": "field.company", "last_session": "work.col.last_session"},
-              key="week_quiet", limit=LIMIT)
+st.caption(t("work17.week.open_hint"))
+work.quiet_table(data["quiet"], LIMIT)
 
 st.subheader(t("work.week.adaptations_heading"))
-widgets.table(data["adaptations"], {"company_name": "field.company", "type": "field.adaptation_type",
-                                    "description": "field.description", "stage": "field.stage",
-                                    "last_step_on": "work.col.last_step", "waiting_days": "work.col.waiting_days"},
-              codes={"type": "adaptation_type", "stage": "stage"}, key="week_adaptations", limit=LIMIT)
+st.caption(t("work17.week.overdue_hint", days=week.OVERDUE_DAYS))
+work.waiting_table(data["adaptations"], LIMIT)
 
 followup_ui.due_list(scope, data["followups"], LIMIT // 4)
-for row in data["quiet"][:10] + data["followups"][:10]:
-    st.page_link(work.PAGE["participant"], label=t("work.week.open", code=row["code"]), icon=":material/person:",
-                 query_params={"participant": str(row["id"]), "lang": core.lang()})

@@ -11,6 +11,7 @@ from pilot.records import adaptations, sessions
 from pilot.records._scope import bound, participant_condition
 
 QUIET_DAYS = 30  # a participant with no session attended in this many days needs a look
+OVERDUE_DAYS = 30  # an open adaptation whose last step is older than this is overdue: it needs a push
 
 
 def week_bounds(today: date) -> tuple[date, date]:
@@ -47,19 +48,22 @@ def quiet_participants(conn: Connection, scope: Scope, today: date) -> list[dict
            "GROUP BY p.id, p.code, p.display_name, c.name "
            "HAVING MAX(s.held_on) IS NULL OR MAX(s.held_on) < :since ORDER BY last_session NULLS FIRST, p.code")
     rows = [dict(r._mapping) for r in conn.execute(bound(sql, params), params)]
-    if not scope.sees_names:
-        for row in rows:
+    for row in rows:
+        row["quiet_days"] = (today - row["last_session"]).days if row["last_session"] else None
+        if not scope.sees_names:
             row["display_name"] = None
     return rows
 
 
 def waiting_adaptations(conn: Connection, scope: Scope, today: date) -> list[dict[str, Any]]:
-    """Open adaptations (not evaluated or dropped), longest waiting since their last step first."""
+    """Open adaptations (not evaluated or dropped), longest waiting since their last step first;
+    ``overdue`` when that is more than OVERDUE_DAYS days."""
     rows = adaptations.list_adaptations(conn, scope, open_only=True)
     for row in rows:
         last = max(d for d in (row["proposed_on"], row["agreed_on"], row["in_use_on"]) if d is not None)
         row["last_step_on"] = last
         row["waiting_days"] = (today - last).days
+        row["overdue"] = row["waiting_days"] > OVERDUE_DAYS
     return sorted(rows, key=lambda r: -r["waiting_days"])
 
 

@@ -14,6 +14,7 @@ from pilot.domain.validation import check_company
 from pilot.records import companies
 from pilot.ui import core, widgets
 from pilot.ui.core import t
+from pilot.ui.safe import md
 
 
 def company_form(prefix: str, current: dict | None) -> dict[str, Any]:
@@ -51,6 +52,37 @@ def company_form(prefix: str, current: dict | None) -> dict[str, Any]:
 
 def open_company(company_id: int) -> None:
     st.session_state["company_open"] = company_id
+
+
+def open_from_url() -> None:
+    """``?company=<id>`` (a search result, a link) opens that company once; pilot/ui/session.py has
+    already removed an id outside the caller's scope from the URL."""
+    raw = st.query_params.get("company", "")
+    if raw != st.session_state.get("_company_url"):
+        st.session_state["_company_url"] = raw
+        if raw.isdigit():
+            open_company(int(raw))
+
+
+def contact(company: dict[str, Any]) -> None:
+    """Who to call at the company, or a line saying nobody is recorded."""
+    parts = [p for p in (company.get("contact_name"), company.get("contact_email")) if p]
+    st.markdown(f"**{t('work17.company.contact')}:** " + (md(" · ".join(parts)) if parts
+                                                        else t("work17.company.no_contact")))
+
+
+def sessions_table(rows: list[dict[str, Any]]) -> None:
+    st.subheader(t("work17.company.sessions"))
+    widgets.table(rows, {"held_on": "field.held_on", "ref": "work17.col.ref", "kind": "field.kind",
+                         "minutes": "field.minutes", "booked": "work.col.booked", "present": "work.col.present"},
+                  codes={"kind": "kind"}, key="company_sessions", limit=100)
+
+
+def adaptations_table(rows: list[dict[str, Any]]) -> None:
+    st.subheader(t("work17.company.adaptations"))
+    widgets.table(rows, {"participant_code": "field.code", "type": "field.adaptation_type", "stage": "field.stage",
+                         "description": "field.description", "proposed_on": "field.proposed_on"},
+                  codes={"type": "adaptation_type", "stage": "stage"}, key="company_adaptations", limit=100)
 
 
 def add_form(scope: Scope) -> None:

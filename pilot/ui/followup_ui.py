@@ -152,6 +152,9 @@ def due_list(scope: Scope, rows: list[dict[str, Any]], limit: int) -> None:
                           end=i18n.format_date(row["window_end"]), state=state))
             if row.get("last_try"):
                 st.caption(t("followup.week.last_try", day=i18n.format_date(row["last_try"])))
+            # The card opens its participant (My week had a separate list of links below the tables).
+            st.page_link(work.PAGE["participant"], label=t("work.week.open", code=row["code"]),
+                         icon=":material/person:", query_params={"participant": str(row["id"]), "lang": core.lang()})
             if st.session_state.get(OPEN) == row["id"]:
                 _record_form(scope, row)
             elif st.button(t("followup.record"), key=f"followup_record_{row['id']}",

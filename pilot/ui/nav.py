@@ -20,6 +20,8 @@ class PageSpec:
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/my_week.py", "nav.my_week", ":material/today:", ("coach", "admin"),
              "nav.section.work", "my-week", default_for=("coach",)),
+    PageSpec("pages/search.py", "nav.search", ":material/search:", ("coach", "admin"),
+             "nav.section.work", "search"),
     PageSpec("pages/log_session.py", "nav.log_session", ":material/edit_calendar:", ("coach", "admin"),
              "nav.section.work", "log-session"),
     PageSpec("pages/participant.py", "nav.participant", ":material/person:", ("coach", "admin"),

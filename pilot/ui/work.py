@@ -14,6 +14,7 @@ from pilot import i18n
 from pilot.domain import codes
 from pilot.domain.levels import LEVELS
 from pilot.domain.validation import Problem, check_employment, confirm_future
+from pilot.domain.work_checks import check_move, check_step_back, next_stages, previous_stage
 from pilot.domain.work_trial import Warning as TrialWarning
 from pilot.ui import core, widgets
 from pilot.ui.core import labeller, lang, mapper, t
@@ -223,3 +224,166 @@ def adaptation_caption(row: dict[str, Any]) -> str:
     if row.get("effect"):
         parts.append(f"{t('field.effect')}: {row['effect']}/5")
     return " · ".join(parts)
+
+
+def company_from_url(scope: Any, key: str) -> int | None:
+    """``?company=<id>`` (a search result) picks the company in the picker ``key`` when the page
+    opens, if the caller's scope has it; a company outside it is ignored like any other id."""
+    from pilot.records import companies
+    raw = st.query_params.get("company", "")
+    seen = f"_url_company_{key}"
+    if raw == st.session_state.get(seen):
+        return None
+    st.session_state[seen] = raw
+    if not raw.isdigit():
+        return None
+    ids = {cid for cid, _ in core.read(lambda c: companies.company_choices(c, scope))}
+    if int(raw) not in ids:
+        return None
+    st.session_state[key] = int(raw)
+    return int(raw)
+
+
+# ---- moving an adaptation (pages/adaptations.py) ----
+
+PICK = "adapt_pick"
+_CLEAR = "_adapt_pick_clear"
+
+
+def adaptation_label(row: dict[str, Any], language: str) -> str:
+    """A picker's text for one adaptation: type, for whom, stage and the whole description (a
+    cut description made two similar adaptations look the same)."""
+    who = row.get("participant_code") or i18n.t("work.adapt.workplace", language)
+    return (f"{i18n.label('adaptation_type', row['type'], language)} · {who} · "
+            f"{i18n.label('stage', row['stage'], language)}: {row['description']}")
+
+
+def adaptation_picker(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Pick one adaptation of the board. After a move or a step back the picker is empty again,
+    so a second click cannot move the same card once more; ``?adaptation=<id>`` (a search
+    result) picks one when the page opens."""
+    by_id = {r["id"]: r for r in rows}
+    raw = st.query_params.get("adaptation", "")
+    if st.session_state.pop(_CLEAR, False):
+        st.session_state[PICK] = None
+        if "adaptation" in st.query_params:
+            del st.query_params["adaptation"]
+        st.session_state["_adapt_url"] = ""
+    elif raw != st.session_state.get("_adapt_url"):
+        st.session_state["_adapt_url"] = raw
+        if raw.isdigit() and int(raw) in by_id:
+            st.session_state[PICK] = int(raw)
+    keep_choice_rows = lambda row_id, language: adaptation_label(by_id[row_id], language)  # noqa: E731
+    widgets.keep_choice(PICK, list(by_id), keep_choice_rows)
+    if st.session_state.get(PICK) not in by_id:
+        st.session_state[PICK] = None
+    labels = {i: adaptation_label(r, lang()) for i, r in by_id.items()}
+    chosen = st.selectbox(t("work.adapt.choose"), list(labels), index=None, key=PICK,
+                          placeholder=t("common.choose"), format_func=mapper(labels))
+    return by_id.get(chosen)
+
+
+def _done(row_id: int, key: str, **params: Any) -> None:
+    """After a move or a step back: both forms of the card start afresh (the version they hold
+    is the old one) and the picker is emptied on the next run."""
+    for holder in (f"form_move_{row_id}", f"form_back_{row_id}"):
+        release(holder)
+        reset_form(holder)
+    st.session_state[_CLEAR] = True
+    core.flash(key, **params)
+    st.rerun()
+
+
+def move_form(scope: Any, row: dict[str, Any], move: Callable[..., Any]) -> None:
+    """The next stage (or dropped) on a date; the effect is asked only for evaluated.
+
+    ``move(conn, scope, id, version, stage, on, effect)`` writes it (pilot.records.adaptations.move).
+    The stage is chosen outside the form so the effect question follows the choice at once."""
+    stages = next_stages(row)
+    if not stages:
+        return
+    holder = f"form_move_{row['id']}"
+    version = held_version(holder, row["version"])
+    prefix = f"{holder}_v{version}"
+    problems = st.session_state.get(f"{prefix}_problems", [])
+    widgets.keep_choice(f"{prefix}_stage", list(stages), widgets.code_namer("stage"))
+    stage = st.radio(t("field.stage"), stages, horizontal=True, key=f"{prefix}_stage", format_func=labeller("stage"))
+    widgets.field_errors(problems, "stage")
+    with st.form(prefix):
+        on = widgets.date_field("work.adapt.on", f"{prefix}_on")
+        widgets.field_errors(problems, "on")
+        effect = None
+        if stage == "evaluated":
+            effect = st.radio(t("field.effect"), [1, 2, 3, 4, 5], index=None, horizontal=True,
+                              key=f"{prefix}_effect", help=t("work.adapt.effect_help"))
+            widgets.field_errors(problems, "effect")
+        moved = st.form_submit_button(t("work.adapt.move_save"), type="primary")
+    if moved:
+        _, problems = check_move(row, stage, on, effect)
+        st.session_state[f"{prefix}_problems"] = problems
+        if problems:
+            st.rerun()
+        if core.write(lambda c: move(c, scope, row["id"], version, stage, on, effect)):
+            _done(row["id"], "work.adapt.moved", stage=core.label("stage", stage))
+
+
+def step_back_form(scope: Any, row: dict[str, Any], step_back: Callable[..., Any]) -> None:
+    """One step back with a reason (a move recorded by mistake): the latest step's date, and an
+    evaluation's effect, are cleared; ``step_back(conn, scope, id, version, reason)`` writes it."""
+    back_to = previous_stage(row)
+    if back_to is None:
+        return
+    holder = f"form_back_{row['id']}"
+    version = held_version(holder, row["version"])
+    prefix = f"{holder}_v{version}"
+    problems = st.session_state.get(f"{prefix}_problems", [])
+    with st.form(prefix):
+        st.markdown(t("work17.back.explain", stage=core.label("stage", row["stage"]),
+                      previous=core.label("stage", back_to)))
+        reason = st.text_input(t("field.reason"), key=f"{prefix}_reason", help=t("work17.back.reason_help"))
+        widgets.field_errors(problems, "reason")
+        widgets.field_errors(problems, "stage")
+        back = st.form_submit_button(t("work17.back.save"))
+    if back:
+        _, problems = check_step_back(row, reason)
+        st.session_state[f"{prefix}_problems"] = problems
+        if problems:
+            st.rerun()
+        if core.write(lambda c: step_back(c, scope, row["id"], version, reason)):
+            _done(row["id"], "work17.back.done", stage=core.label("stage", back_to))
+
+
+# ---- My week's tables: a row opens its record (pages/my_week.py) ----
+
+def _picked(event: Any) -> int | None:
+    return event.selection.rows[0] if event is not None and event.selection.rows else None
+
+
+def quiet_table(rows: list[dict[str, Any]], limit: int) -> None:
+    """Quiet participants, the code and days first (a phone shows the first columns); a row opens
+    the participant page, as ``?participant=<id>`` like every other link to it."""
+    shown = rows  # widgets.table draws the first ``limit`` and says how many there are
+    event = widgets.table(shown, {"code": "field.code", "quiet_days": "work17.col.quiet_days",
+                                  "last_session": "work.col.last_session", "display_name": "field.display_name",
+                                  "company_name": "field.company"},
+                          key="week_quiet", selectable=True, limit=limit)
+    row = _picked(event)
+    if row is not None:
+        st.switch_page(PAGE["participant"], query_params={"participant": str(shown[row]["id"]), "lang": lang()})
+
+
+def waiting_table(rows: list[dict[str, Any]], limit: int) -> None:
+    """Open adaptations: who, stage, days waiting and overdue first; a row opens it on its
+    company's board (``?company=<id>&adaptation=<id>``), picked and ready to move."""
+    shown = [{**r, "who": r.get("participant_code") or t("work.adapt.workplace"),
+              "overdue_mark": f"⚠ {t('work17.overdue')}" if r.get("overdue") else ""} for r in rows]
+    event = widgets.table(shown, {"who": "work17.col.who", "stage": "field.stage",
+                                  "waiting_days": "work.col.waiting_days", "overdue_mark": "work17.col.overdue",
+                                  "type": "field.adaptation_type", "company_name": "field.company",
+                                  "description": "field.description", "last_step_on": "work.col.last_step"},
+                          codes={"type": "adaptation_type", "stage": "stage"}, key="week_adaptations",
+                          selectable=True, limit=limit)
+    row = _picked(event)
+    if row is not None:
+        st.switch_page(PAGE["adaptations"], query_params={"company": str(shown[row]["company_id"]),
+                                                          "adaptation": str(shown[row]["id"]), "lang": lang()})
