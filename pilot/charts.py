@@ -37,6 +37,7 @@ def assessment_progression(frame: pd.DataFrame, titles: Mapping[str, str]) -> go
     fig = make_subplots(rows=2, cols=2, shared_yaxes=True, vertical_spacing=0.16, horizontal_spacing=0.06,
                         subplot_titles=[titles[f"skill.{s}"] for s in SKILLS])
     shown: set[str] = set()
+    labelled = False
     for i, skill in enumerate(SKILLS):
         row, col = i // 2 + 1, i % 2 + 1
         rows = frame[frame["skill"] == skill] if not frame.empty else frame
@@ -54,9 +55,15 @@ def assessment_progression(frame: pd.DataFrame, titles: Mapping[str, str]) -> go
                 hovertemplate="%{x|%d.%m.%Y}: %{text}<extra></extra>",
                 text=[LEVELS[o - 1] for o in points["ordinal"]]), row=row, col=col)
             shown.add(name)
+        if assessed.empty and own.empty:
+            continue  # an empty panel keeps its title and draws no target line
+        # The target is named once, on the first panel drawn: an hline annotation without text
+        # reaches Plotly.js as an empty annotation, which it shows as "new text" (issue 17).
+        named = {} if labelled else {"annotation_text": titles["target"], "annotation_position": "top left",
+                                     "annotation_font": {"size": 10, "color": "#555555"}}
         fig.add_hline(y=ORDINAL[TARGET_LEVEL], line={"color": OKABE_ITO["grey"], "dash": "dot", "width": 1},
-                      row=row, col=col, annotation_text=titles["target"] if i == 0 else None,
-                      annotation_position="top left", annotation_font={"size": 10, "color": "#555555"})
+                      row=row, col=col, **named)
+        labelled = True
     fig.update_yaxes(tickvals=list(ORDINAL.values()), ticktext=list(LEVELS), range=[0.5, len(LEVELS) + 0.5])
     fig.update_yaxes(title_text=titles["level"], row=1, col=1)
     fig.update_yaxes(title_text=titles["level"], row=2, col=1)

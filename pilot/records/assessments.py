@@ -81,10 +81,11 @@ def remove_assessment(conn: Connection, actor: Scope, assessment_id: int, versio
 
 
 def for_participant(conn: Connection, scope: Scope, participant_id: int) -> list[dict[str, Any]]:
-    """A participant's assessments in date order (empty when outside the scope)."""
+    """A participant's assessments, newest first, so the latest is at the top of the page's list
+    (empty when outside the scope)."""
     if participants.get_participant(conn, scope, participant_id) is None:
         return []
     rows = conn.execute(sa.text(
         "SELECT id, skill, level, source, assessed_on, version FROM assessments WHERE participant_id = :p "
-        "ORDER BY assessed_on, skill, source"), {"p": participant_id})
+        "ORDER BY assessed_on DESC, skill, source"), {"p": participant_id})
     return [dict(r._mapping) for r in rows]
