@@ -4,10 +4,13 @@ Kept out of pages/participants.py so the page reads as a description of the scre
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
+from sqlalchemy.engine import Engine
 
+from pilot import db, summary
 from pilot.access import Scope
 from pilot.domain.validation import Problem, check_employment, check_participant, confirm_future
 from pilot.records import participants
@@ -124,3 +127,24 @@ def exit_form(scope: Scope, person: dict[str, Any], version: int, holder: str) -
             work.release(holder)
             core.flash("participants.exited", code=person["code"])
             st.rerun()
+
+
+def summary_file(engine: Engine, scope: Scope, participant_id: int, lang: str) -> Callable[[], bytes]:
+    """The printable summary, made when its download button is clicked. Streamlit runs this off the
+    page's thread (no session there), so it takes the engine, the scope and the language along;
+    making it puts the read on record in the same transaction (pilot/summary.py)."""
+    def make() -> bytes:
+        return summary.to_pdf(db.run_in_transaction(engine, lambda c: summary.build(c, scope, participant_id, lang)))
+    return make
+
+
+def summary_download(scope: Scope, person: dict[str, Any]) -> None:
+    """One click: a one-page PDF for the coaching conversation in the user's language."""
+    if summary.fonts_missing():
+        st.caption(t("summary.no_font"))
+        return
+    language = core.lang()
+    st.download_button(t("summary.download"), summary_file(core.engine(), scope, person["id"], language),
+                       file_name=summary.file_name(person["code"], language), mime="application/pdf",
+                       key="participant_summary", help=t("summary.download_help"), icon=":material/print:",
+                       on_click="ignore")
