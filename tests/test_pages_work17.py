@@ -74,6 +74,7 @@ def test_my_week_marks_overdue_and_puts_who_stage_days_first(pilot):
     assert table.value.iloc[0].tolist()[:4] == ["P-0002", "Proposed", 40, "⚠ Overdue"]
     quiet = next(d for d in at.dataframe if "P-0002" in d.value.to_csv() and "Days" in d.value.columns)
     assert list(quiet.value.columns[:2]) == ["Code", "Days"]
+    assert quiet.value.iloc[0].tolist()[:2] == ["P-0002", (today() - date(2023, 2, 1)).days]  # none yet: since enrolment
     # The separate list of "Open P-…" links under the tables is gone: rows open their records.
     assert not [link for link in at.get("page_link") if "Open P-" in link.proto.label]
 

@@ -36,20 +36,23 @@ def _caseload(scope: Scope) -> tuple[str, dict[str, Any]]:
 
 
 def quiet_participants(conn: Connection, scope: Scope, today: date) -> list[dict[str, Any]]:
-    """Active participants with no session attended (present) in the last QUIET_DAYS days."""
+    """Active participants with no session attended (present) in the last QUIET_DAYS days, with
+    ``quiet_days``: days since the last session attended (or since enrolment)."""
     cond, params = _caseload(scope)
     params.update(today=today, since=today - timedelta(days=QUIET_DAYS))
-    sql = ("SELECT p.id, p.code, p.display_name, c.name AS company_name, MAX(s.held_on) AS last_session "
+    sql = ("SELECT p.id, p.code, p.display_name, p.enrolled_on, c.name AS company_name, "
+           "MAX(s.held_on) AS last_session "
            "FROM participants p JOIN companies c ON c.id = p.company_id "
            "LEFT JOIN attendance a ON a.participant_id = p.id AND a.status = 'present' "
            "LEFT JOIN sessions s ON s.id = a.session_id AND s.held_on <= :today "
            f"WHERE {cond} AND p.enrolled_on <= :today AND (p.exited_on IS NULL OR p.exited_on > :today) "
            "AND p.anonymised_at IS NULL "
-           "GROUP BY p.id, p.code, p.display_name, c.name "
+           "GROUP BY p.id, p.code, p.display_name, p.enrolled_on, c.name "
            "HAVING MAX(s.held_on) IS NULL OR MAX(s.held_on) < :since ORDER BY last_session NULLS FIRST, p.code")
     rows = [dict(r._mapping) for r in conn.execute(bound(sql, params), params)]
     for row in rows:
-        row["quiet_days"] = (today - row["last_session"]).days if row["last_session"] else None
+        # Days without a session attended: since the last one, or since enrolment when none yet.
+        row["quiet_days"] = (today - (row["last_session"] or row["enrolled_on"])).days
         if not scope.sees_names:
             row["display_name"] = None
     return rows
