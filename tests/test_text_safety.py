@@ -200,8 +200,9 @@ def captured(monkeypatch):
 
 
 def rows_of(mimetype: str, data: bytes) -> list[list]:
-    if mimetype == "text/csv":
-        return list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    if mimetype == "text/csv":  # ";" in fi and sv (pilot/downloads.py), "," in en
+        text = data.decode("utf-8-sig")
+        return list(csv.reader(io.StringIO(text), delimiter=";" if ";" in text.split("\n", 1)[0] else ","))
     book = openpyxl.load_workbook(io.BytesIO(data))
     return [list(r) for ws in book.worksheets for r in ws.iter_rows(values_only=True)]
 

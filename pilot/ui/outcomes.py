@@ -173,8 +173,8 @@ def block(fig: go.Figure, table: pd.DataFrame, key: str, masked: bool = False, n
             st.info(t("common.empty"))
         else:
             safe.dataframe(table, hide_index=True, width="stretch", key=f"table_{key}")
-    safe.download_csv(t("outcomes.download_csv"), table, file_name=f"{key}.csv", key=f"csv_{key}",
-                      icon=":material/download:")
+    safe.download_csv(t("outcomes.download_csv"), table, fig.layout.title.text or "", key=f"csv_{key}",
+                      icon=":material/download:")  # named after the chart's title, in the reader's language
 
 
 def _titles(title_key: str, x_key: str, y_key: str) -> dict[str, str]:

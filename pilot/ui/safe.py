@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from pilot.downloads import csv_bytes, neutralised_frame
+from pilot.downloads import csv_bytes, csv_file_name, neutralised_frame
 
 # Characters that start Markdown, HTML, entities, math and Streamlit's directives anywhere in a
 # line: emphasis, code, links and images ([ ]), autolinks and HTML (< >), tables, strikethrough,
@@ -53,6 +53,11 @@ def dataframe(frame: pd.DataFrame, **kwargs: Any) -> Any:
     return st.dataframe(neutralised_frame(frame), **kwargs)
 
 
-def download_csv(label: str, frame: pd.DataFrame, file_name: str, key: str, **kwargs: Any) -> None:
-    """A CSV download of a table, formulas neutralised as in the workbook export."""
-    st.download_button(label, csv_bytes(frame), file_name=file_name, mime="text/csv", key=key, **kwargs)
+def download_csv(label: str, frame: pd.DataFrame, title: str, key: str, **kwargs: Any) -> None:
+    """A CSV download of a table in the user's language (";" and decimal commas in fi and sv, named
+    after ``title``, the table's title in that language), formulas neutralised as in the workbook
+    export (pilot/downloads.py)."""
+    from pilot.ui.core import lang  # pilot.ui.core imports this module
+    language = lang()
+    st.download_button(label, csv_bytes(frame, language), file_name=csv_file_name(title, language),
+                       mime="text/csv", key=key, **kwargs)
