@@ -148,3 +148,16 @@ def summary_download(scope: Scope, person: dict[str, Any]) -> None:
                        file_name=summary.file_name(person["code"], language), mime="application/pdf",
                        key="participant_summary", help=t("summary.download_help"), icon=":material/print:",
                        on_click="ignore")
+
+
+def employer_summary(scope: Scope, company_id: int) -> None:
+    """The employer's printable summary of a participant of their company who agreed to share it:
+    picked by code (never a name); pilot/summary.py leaves out what the employer may not see."""
+    shared = core.read(lambda c: participants.list_participants(c, scope, company_id=company_id))
+    if not shared:
+        return
+    codes = {p["id"]: p["code"] for p in shared}
+    picked = st.selectbox(t("summary.pick"), list(codes), index=None, format_func=core.mapper(codes),
+                          key="employer_summary_pick", placeholder=t("common.choose"))
+    if picked is not None:
+        summary_download(scope, {"id": picked, "code": codes[picked]})
