@@ -57,7 +57,7 @@ from sqlalchemy.engine import Connection
 from pilot.domain.codes import ADAPTATION_STAGES, SKILLS
 from pilot.domain.levels import LEVELS
 from pilot.i18n import format_number, format_percent_value, t
-from pilot.records import attendance_totals
+from pilot.records import aggregates, attendance_totals
 
 INDICATOR_KEYS: tuple[str, ...] = (
     "participants_enrolled",
@@ -280,13 +280,25 @@ def gains_sql(participants: str) -> str:
     """
 
 
-_LANGUAGE_SQL = f"""
-WITH gains AS ({gains_sql("SELECT p.id FROM participants p WHERE p.enrolled_on <= :r {company}")})
+_ALL_ENROLLED = "SELECT p.id FROM participants p WHERE p.enrolled_on <= :r {company}"
+
+
+def _language_sql(spans: bool) -> str:
+    """Per skill: n, mean gain, improved. ``spans``: PostgreSQL's assessment_spans where they answer."""
+    gains = gains_sql(_ALL_ENROLLED)
+    if spans:
+        gains = aggregates.gains_sql(_ALL_ENROLLED, gains)
+    return f"""
+WITH gains AS ({gains})
 SELECT skill, COUNT(*) AS n, AVG(gain) AS mean_gain,
     SUM(CASE WHEN gain >= 1 THEN 1 ELSE 0 END) AS improved
 FROM gains
 GROUP BY skill
 """
+
+
+_LANGUAGE_SQL = _language_sql(False)
+_LANGUAGE_SPANS_SQL = _language_sql(True)
 
 _FEEDBACK_SQL = """
 SELECT COUNT(*) AS companies, AVG(f.score) AS mean_score
@@ -449,7 +461,10 @@ def compute(conn: Connection, as_of: date, company_id: int | None = None, *,
     improved = int(p["improved_6m"])
 
     company_s = where.company("s.company_id")
-    if where.by_person or not attendance_totals.consistent(conn, company_s, where.params):
+    summed = aggregates.ready(conn)  # PostgreSQL's whole-pilot aggregates (records/aggregates.py)
+    if summed and not where.params:
+        s = run(aggregates.SESSION_TOTALS_SQL).mappings().one()
+    elif where.by_person or not attendance_totals.consistent(conn, company_s, where.params):
         s = run(_SESSION_SQL, company_x=where.sessions("x"),
                 company_s=where.attendance()).mappings().one()
     else:
@@ -466,7 +481,7 @@ def compute(conn: Connection, as_of: date, company_id: int | None = None, *,
     with_in_use = int(run(_ADAPTED_PARTICIPANTS_SQL, company_d=company_d).scalar_one())
 
     language = {skill: {"n": 0, "mean_gain": None, "improved_share": None} for skill in SKILLS}
-    for row in run(_LANGUAGE_SQL, company=where.participants()).mappings():
+    for row in run(_LANGUAGE_SPANS_SQL if summed else _LANGUAGE_SQL, company=where.participants()).mappings():
         n = int(row["n"])
         language[row["skill"]] = {
             "n": n,

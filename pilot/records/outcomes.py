@@ -30,7 +30,7 @@ from pilot.access import AccessDenied, Scope, require_company
 from pilot.config import settings
 from pilot.domain import codes
 from pilot.domain.levels import LEVELS
-from pilot.records import attendance_totals
+from pilot.records import aggregates, attendance_totals
 from pilot.records._scope import bound, company_condition
 
 SMALL = 5
@@ -128,6 +128,12 @@ def _totals_hold(conn: Connection, scope: Scope, f: Filters) -> bool:
     where, params = _company_where(scope, f, "s.company_id")
     narrowed = [w for w in where if w != "TRUE"]  # a whole-pilot scope adds no condition
     return attendance_totals.consistent(conn, "".join(f" AND {w}" for w in narrowed), params)
+
+
+def _summed(conn: Connection, scope: Scope, f: Filters) -> bool:
+    """Whether PostgreSQL's whole-pilot day totals answer (records/aggregates.py): a whole-pilot
+    reader, no filter, and the aggregates' check holds; otherwise the sessions are read."""
+    return scope.whole_pilot and f == NO_FILTERS and aggregates.ready(conn)
 
 
 def _rows(conn: Connection, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -236,9 +242,10 @@ def activity_by_month(conn: Connection, scope: Scope, as_of: date, filters: Filt
         f"WHERE {people} AND p.exited_on IS NOT NULL AND p.exited_on <= :r GROUP BY 1"), params)}
     swhere, sparams = _session_where(scope, filters)
     sparams["r"] = as_of
-    held = {r["m"]: (int(r["n"]), int(r["minutes"])) for r in _rows(conn, (
-        f"SELECT {_month('s.held_on')} AS m, COUNT(*) AS n, SUM(s.minutes) AS minutes FROM sessions s "
-        f"WHERE {' AND '.join(swhere)} GROUP BY 1"), sparams)}
+    sql = (aggregates.SESSIONS_BY_MONTH_SQL if _summed(conn, scope, filters) else
+           f"SELECT {_month('s.held_on')} AS m, COUNT(*) AS n, SUM(s.minutes) AS minutes FROM sessions s "
+           f"WHERE {' AND '.join(swhere)} GROUP BY 1")
+    held = {r["m"]: (int(r["n"]), int(r["minutes"])) for r in _rows(conn, sql, sparams)}
     keys = set(enrolled) | set(held)
     if not keys:
         return []
@@ -262,14 +269,17 @@ def hours_by_kind(conn: Connection, scope: Scope, as_of: date, filters: Filters 
         sub, more = _filtered_participants(scope, filters)
         present += f" AND a.participant_id IN ({sub})"
         params.update(more)
-    if _totals_hold(conn, scope, filters):  # the session's own count of present marks
-        marks = "s.attendance_present"
+    if _summed(conn, scope, filters):  # the day totals by kind
+        sql = aggregates.HOURS_BY_KIND_SQL
     else:
-        marks = f"(SELECT COUNT(*) FROM attendance a WHERE a.session_id = s.id AND {present})"
-    found = {r["kind"]: r for r in _rows(conn, (
-        "SELECT s.kind, COUNT(*) AS sessions, SUM(s.minutes) AS minutes, "
-        f"SUM(s.minutes * {marks}) AS present_minutes FROM sessions s WHERE {' AND '.join(where)} "
-        "GROUP BY s.kind"), params)}
+        if _totals_hold(conn, scope, filters):  # the session's own count of present marks
+            marks = "s.attendance_present"
+        else:
+            marks = f"(SELECT COUNT(*) FROM attendance a WHERE a.session_id = s.id AND {present})"
+        sql = ("SELECT s.kind, COUNT(*) AS sessions, SUM(s.minutes) AS minutes, "
+               f"SUM(s.minutes * {marks}) AS present_minutes FROM sessions s WHERE {' AND '.join(where)} "
+               "GROUP BY s.kind")
+    found = {r["kind"]: r for r in _rows(conn, sql, params)}
     out = []
     for kind in codes.SESSION_KINDS:
         row = found.get(kind) or {"sessions": 0, "minutes": 0, "present_minutes": 0}
@@ -287,7 +297,9 @@ def attendance_by_month(conn: Connection, scope: Scope, as_of: date, filters: Fi
     exact = _exact(conn, scope, as_of, filters, exact)
     where, params = _session_where(scope, filters)
     params["r"] = as_of
-    if _totals_hold(conn, scope, filters):  # the sessions' own totals: months with marks only
+    if _summed(conn, scope, filters):  # the day totals: months with marks only
+        sql = aggregates.ATTENDANCE_BY_MONTH_SQL
+    elif _totals_hold(conn, scope, filters):  # the sessions' own totals: months with marks only
         sql = (f"SELECT {_month('s.held_on')} AS m, SUM(s.attendance_present) AS present, "
                "SUM(s.attendance_absent) AS absent, SUM(s.attendance_excused) AS excused "
                f"FROM sessions s WHERE {' AND '.join(where)} GROUP BY 1 "
@@ -355,8 +367,10 @@ def language_gains(conn: Connection, scope: Scope, as_of: date, filters: Filters
     exact = _exact(conn, scope, as_of, filters, exact)
     sub, params = _filtered_participants(scope, filters, people_only=False)
     params["r"] = as_of
-    sql = (f"SELECT g.skill, g.gain, COUNT(*) AS n FROM ({indicators.gains_sql(sub)}) g "
-           "GROUP BY g.skill, g.gain")
+    gains = indicators.gains_sql(sub)
+    if aggregates.ready(conn):  # PostgreSQL's spans, the rows only for spans assessed after R
+        gains = aggregates.gains_sql(sub, gains)
+    sql = f"SELECT g.skill, g.gain, COUNT(*) AS n FROM ({gains}) g GROUP BY g.skill, g.gain"
     found = sorted(((r["skill"], int(r["gain"]), int(r["n"])) for r in _rows(conn, sql, params)),
                    key=lambda x: (codes.SKILLS.index(x[0]), x[1]))
     return [{"skill": skill, "gain": gain, "n": _small(n, exact)} for skill, gain, n in found]
