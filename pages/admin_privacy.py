@@ -1,13 +1,13 @@
 """Admin: data protection — a participant's own data export, anonymisation, and the retention list."""
-import json
-
 import streamlit as st
 
+from pilot import names
 from pilot.config import settings
 from pilot.domain.dates import today
 from pilot.domain.identifiers import IdentityCodeFound
 from pilot.records import participants, privacy
-from pilot.ui import core, reads, widgets
+from pilot.ui import core, reads, safe, widgets
+from pilot.ui import names as ui_names
 from pilot.ui.core import t
 from pilot.ui.safe import md
 
@@ -28,17 +28,24 @@ with export_tab:
         st.session_state["export_data"] = core.write(lambda c: privacy.export_participant(c, scope, chosen))
     data = st.session_state.get("export_data")
     if data and data["participant"]["id"] == chosen:
-        text = privacy.as_json(data)
+        lang, found = core.lang(), ui_names.lookups()
+        # The file keeps the stable keys and codes, and carries the same data in words (issue 17).
+        text = privacy.as_json(names.export_with_labels(data, lang, found))
         st.download_button(t("admin.privacy.download_json"), text, file_name=f"{data['participant']['code']}.json",
                            mime="application/json", key="export_download")
+        st.caption(t("names.privacy.file_note"))
         person = data["participant"]
         st.subheader(md(person["code"]))
-        st.json(json.loads(privacy.as_json(person)), expanded=True)
-        for section in ("employment", "assessments", "attendance", "adaptations", "notes"):
-            st.markdown(f"**{t(f'admin.privacy.section.{section}')}**")
+        details = names.record_rows({k: v for k, v in person.items() if k != "id"}, lang, found)
+        safe.dataframe(names.display_frame(details, lang, columns={"field": "names.privacy.field",
+                                                                   "value": "names.privacy.value"}),
+                       hide_index=True, width="stretch", key="export_person")
+        for section in [s for s in data if s != "participant"]:
+            st.markdown(f"**{md(names.section_title(section, lang))}**")
             rows = data.get(section) or []
             if rows:
-                widgets.table(rows, {k: f"admin.privacy.col.{k}" for k in rows[0]}, key=f"export_{section}")
+                safe.dataframe(names.section_frame(rows, lang, found), hide_index=True, width="stretch",
+                               key=f"export_{section}")
             else:
                 st.caption(t("common.empty"))
 

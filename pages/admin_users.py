@@ -5,7 +5,7 @@ import streamlit as st
 
 from pilot import auth
 from pilot.records import companies, users
-from pilot.ui import core, user_forms, widgets
+from pilot.ui import core, names, user_forms, widgets
 from pilot.ui.core import t
 
 scope = core.require_role("admin")
@@ -15,7 +15,7 @@ core.show_flash()
 company_names = dict(core.read(lambda c: companies.company_choices(c, scope)))
 rows = core.read(users.list_users)
 enrolled = core.read(auth.totp_enrolled)
-widgets.table([{**r, "companies": ", ".join(r["companies"]), "totp": r["id"] in enrolled,
+widgets.table([{**r, "companies": ", ".join(names.company(b) for b in r["companies"]), "totp": r["id"] in enrolled,
                 "role": t(f"auth.role.{r['role']}"), **user_forms.access_columns(r)} for r in rows],
               {"username": "admin.field.username", "display_name": "field.display_name", "email": "admin.field.email",
                "role": "admin.field.role", "companies": "admin.field.companies",

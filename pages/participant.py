@@ -56,7 +56,7 @@ with tabs[2]:
     work.trial_months(work_trial.months_used(history, today()))
     widgets.table(history, {"effective_on": "field.effective_on", "status": "field.status",
                             "weekly_hours": "field.weekly_hours", "subsidised": "field.subsidised",
-                            "employer_business_id": "field.employer_business_id"},
+                            "employer_business_id": "names.field.employer_business_id"},
                   codes={"status": "employment_status"}, key="emp_table")
     work.record_form(f"form_emp_{pid}", work.employment_change_fields, work.check_employment_change, lambda c, clean: employment.record_change(c, scope, pid, clean),
                      "work.emp.save")

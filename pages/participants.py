@@ -38,9 +38,11 @@ with enrol_tab:
     participant_forms.enrol_form(scope, company_names, coach_names)
 
 with edit_tab:
+    # code · name where the role sees names (the rows carry no name for the others)
+    picks = {r["id"]: i18n.t("names.participants.pick", core.lang(), code=r["code"], name=r["display_name"])
+             if r["display_name"] else r["code"] for r in rows}
     chosen = st.selectbox(t("participants.choose"), [r["id"] for r in rows], key="edit_pick", index=None,
-                          placeholder=t("common.choose"),
-                          format_func=core.mapper({r["id"]: r["code"] for r in rows}))
+                          placeholder=t("common.choose"), format_func=core.mapper(picks))
     person = core.read(lambda c: participants.get_participant(c, scope, chosen)) if chosen else None
     if person:
         holder = f"form_edit_{person['id']}"

@@ -51,19 +51,66 @@ def changed(before: dict, after: dict) -> tuple[dict, dict]:
     return {k: before.get(k) for k in keys}, {k: after.get(k) for k in keys}
 
 
+# What an audit row is about, by name: a participant's code (for rows about the participant or
+# about one of their records), a company's name, an account's display name. entity_id is text
+# (an id, or a code for imported rows), so the ids are compared as text on both backends.
+_TARGET_JOINS = (
+    "LEFT JOIN assessments t_as ON a.entity = 'assessment' AND CAST(t_as.id AS VARCHAR(32)) = a.entity_id "
+    "LEFT JOIN adaptations t_ad ON a.entity = 'adaptation' AND CAST(t_ad.id AS VARCHAR(32)) = a.entity_id "
+    "LEFT JOIN followups t_fu ON a.entity = 'followup' AND CAST(t_fu.id AS VARCHAR(32)) = a.entity_id "
+    "LEFT JOIN participant_notes t_pn ON a.entity = 'participant_note' "
+    "  AND CAST(t_pn.id AS VARCHAR(32)) = a.entity_id "
+    "LEFT JOIN hires t_hi ON a.entity = 'hire' AND CAST(t_hi.id AS VARCHAR(32)) = a.entity_id "
+    "LEFT JOIN sessions t_se ON a.entity = 'session' AND CAST(t_se.id AS VARCHAR(32)) = a.entity_id "
+    "LEFT JOIN participants t_p ON CAST(t_p.id AS VARCHAR(32)) = CASE "
+    "  WHEN a.entity IN ('participant', 'employment') THEN a.entity_id "
+    "  WHEN a.entity = 'assessment' THEN CAST(t_as.participant_id AS VARCHAR(32)) "
+    "  WHEN a.entity = 'adaptation' THEN CAST(t_ad.participant_id AS VARCHAR(32)) "
+    "  WHEN a.entity = 'followup' THEN CAST(t_fu.participant_id AS VARCHAR(32)) "
+    "  WHEN a.entity = 'participant_note' THEN CAST(t_pn.participant_id AS VARCHAR(32)) "
+    "  WHEN a.entity = 'hire' THEN CAST(t_hi.participant_id AS VARCHAR(32)) END "
+    "LEFT JOIN companies t_c ON CAST(t_c.id AS VARCHAR(32)) = CASE "
+    "  WHEN a.entity = 'company' THEN a.entity_id "
+    "  WHEN a.entity = 'session' THEN CAST(t_se.company_id AS VARCHAR(32)) "
+    "  WHEN a.entity = 'adaptation' THEN CAST(t_ad.company_id AS VARCHAR(32)) "
+    "  WHEN a.entity = 'hire' THEN CAST(t_hi.company_id AS VARCHAR(32)) END "
+    "LEFT JOIN users t_u ON a.entity = 'user' AND CAST(t_u.id AS VARCHAR(32)) = a.entity_id "
+    "LEFT JOIN users t_actor ON t_actor.username = a.actor ")
+_TARGET_NAME = ("COALESCE(t_p.code, t_c.name, t_u.display_name, t_u.username) AS target_name, "
+                "COALESCE(t_actor.display_name, a.actor) AS actor_name")
+
+
 def entries(conn: Connection, actor: str | None = None, action: str | None = None,
             entity: str | None = None, since: datetime | None = None,
-            until: datetime | None = None, limit: int = 500) -> list[dict]:
-    """Audit rows, newest first, filtered (each filter a fixed fragment with a bind)."""
-    filters = {"actor": ("actor = :actor", actor), "action": ("action = :action", action),
-               "entity": ("entity = :entity", entity), "since": ("occurred_at >= :since", since),
-               "until": ("occurred_at < :until", until)}
+            until: datetime | None = None, limit: int = 500,
+            entities: list[str] | None = None) -> list[dict]:
+    """Audit rows, newest first, filtered (each filter a fixed fragment with a bind).
+
+    ``entities`` keeps rows about any of the listed targets (the page's filter by a target's
+    translated name); an empty list keeps none. Each row names what it is about in
+    ``target_name`` (a participant's code, a company's name, an account's name; None when the
+    record is gone or the target is a list) and who did it in ``actor_name``."""
+    filters = {"actor": ("a.actor = :actor", actor), "action": ("a.action = :action", action),
+               "entity": ("a.entity = :entity", entity), "since": ("a.occurred_at >= :since", since),
+               "until": ("a.occurred_at < :until", until)}
     where = [sql for sql, value in filters.values() if value is not None]
-    params = {k: v for k, (_, v) in filters.items() if v is not None}
+    params: dict[str, Any] = {k: v for k, (_, v) in filters.items() if v is not None}
+    if entities is not None:
+        where.append("a.entity IN :entities")
+        params["entities"] = list(entities) or [""]
     params["limit"] = limit
-    sql = ("SELECT id, occurred_at, actor, action, entity, entity_id, before_json, after_json, reason "
-           "FROM audit_log WHERE " + (" AND ".join(where) or "TRUE") + " ORDER BY id DESC LIMIT :limit")
-    return [dict(r._mapping) for r in conn.execute(sa.text(sql), params)]
+    sql = ("SELECT a.id, a.occurred_at, a.actor, a.action, a.entity, a.entity_id, a.before_json, a.after_json, "
+           f"a.reason, {_TARGET_NAME} FROM audit_log a {_TARGET_JOINS}"
+           "WHERE " + (" AND ".join(where) or "TRUE") + " ORDER BY a.id DESC LIMIT :limit")
+    clause = sa.text(sql)
+    if entities is not None:
+        clause = clause.bindparams(sa.bindparam("entities", expanding=True))
+    return [dict(r._mapping) for r in conn.execute(clause, params)]
+
+
+def targets(conn: Connection) -> list[str]:
+    """Every target the log holds rows about (for the filter by translated name)."""
+    return [r[0] for r in conn.execute(sa.text("SELECT DISTINCT entity FROM audit_log ORDER BY entity"))]
 
 
 def record_view(conn: Connection, actor: Scope, view: str, filters: dict[str, Any] | None = None) -> None:
@@ -74,3 +121,17 @@ def record_view(conn: Connection, actor: Scope, view: str, filters: dict[str, An
     shown = {k: mask_hetu(v) if isinstance(v, str) else v
              for k, v in (filters or {}).items() if v not in (None, "", [], ())}
     record(conn, actor, "read", view, None, after=shown or None)
+
+
+# Audit actions that change no record: reading, signing in and out, refusals and exports.
+NOT_WRITES = ("read", "login", "logout", "denied", "export")
+
+
+def data_version(conn: Connection) -> int:
+    """A number that moves on with every write: the id of the newest audit row of a write (every
+    write path records one, in its own transaction). Cached page data is keyed on it, so a save in
+    any process or replica is seen at the next rerun. Reads and sign-ins leave it as it is."""
+    placeholders = ", ".join(f":a{i}" for i in range(len(NOT_WRITES)))
+    value = conn.execute(sa.text(f"SELECT max(id) FROM audit_log WHERE action NOT IN ({placeholders})"),
+                         {f"a{i}": a for i, a in enumerate(NOT_WRITES)}).scalar()
+    return int(value or 0)

@@ -16,7 +16,7 @@ import streamlit as st
 
 from pilot import charts, dashboard, disclosure, i18n, indicators
 from pilot.access import Scope
-from pilot.domain import codes
+from pilot.domain import codes, tol
 from pilot.domain.dates import today
 from pilot.records import companies
 from pilot.records import outcomes as data
@@ -55,7 +55,7 @@ def filter_bar(scope: Scope, key: str) -> tuple[date, data.Filters]:
                                format_func=mapper(names, "outcomes.all_companies"))
     with c2:
         industry = st.selectbox(t("field.industry"), [None, *industries], key=f"{key}_industry",
-                                format_func=mapper({i: i for i in industries}, "common.all"))
+                                format_func=mapper({i: tol.label(i, lang()) for i in industries}, "common.all"))
         language = st.selectbox(t("field.first_language"), [None, *languages], key=f"{key}_language",
                                 format_func=_language_names(languages))
     with c3:

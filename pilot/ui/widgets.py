@@ -144,7 +144,7 @@ def problems_summary(problems: list[Problem]) -> None:
 
 def table(rows: list[dict[str, Any]], columns: dict[str, str], codes: dict[str, str] | None = None,
           key: str | None = None, selectable: bool = False, limit: int | None = None) -> Any:
-    """A read-only table with translated headers, dates as dd.mm.yyyy and code labels. With
+    """A read-only table with translated headers and every value in the user's words. With
     ``limit``, only the first rows are drawn and a caption says how many there are."""
     if not rows:
         st.info(t("common.empty"))
@@ -153,16 +153,10 @@ def table(rows: list[dict[str, Any]], columns: dict[str, str], codes: dict[str, 
         st.caption(t("common.first_rows", shown=i18n.format_number(limit, lang()),
                      count=i18n.format_number(len(rows), lang())))
         rows = rows[:limit]
-    frame = pd.DataFrame(rows)[list(columns)]
-    for col, code_list in (codes or {}).items():
-        frame[col] = frame[col].map(lambda c, cl=code_list: label(cl, c) if c is not None else "")
-    for col in frame.columns:
-        if frame[col].map(lambda v: isinstance(v, date)).any():
-            frame[col] = frame[col].map(lambda v: i18n.format_date(v) if isinstance(v, date) else "")
-        elif frame[col].map(lambda v: isinstance(v, bool)).all():
-            frame[col] = frame[col].map(lambda v: t("common.yes") if v else t("common.no"))
-    frame = frame.astype(object).where(frame.notna(), "")  # empty cells, not "None"
-    frame = frame.rename(columns={c: t(k) for c, k in columns.items()})
+    # Codes, people, companies, industries, booleans, decimals, dates and times as the user's
+    # words, every column of one type (pilot/names.py: the one formatter of every table).
+    from pilot.ui import names
+    frame = names.frame(rows, columns, codes)
     if selectable:
         return safe.dataframe(frame, hide_index=True, width="stretch", key=key,
                               on_select="rerun", selection_mode="single-row")
