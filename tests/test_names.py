@@ -182,3 +182,29 @@ def test_readable_export_translates_keys_and_values():
         assert raw not in text, raw
     for word in ("Työkokeilu", "Kuullun ymmärtäminen", "Paikalla", "somali (so)", "Kyllä"):
         assert word in text, word
+
+
+# --- the audit log's reads name their records (DuckDB, and PostgreSQL when PILOT_TEST_PG is set) ---
+
+def test_audit_entries_name_the_participant_company_and_actor_and_filter_by_targets(engine, admin):
+    from pilot import db
+    from pilot.records import audit, companies, participants, users
+    from tests.test_records import add_company, enrol
+    with db.transaction(engine) as conn:
+        users.create_user(conn, "test-admin", "admin", display_name="Testi Ylläpitäjä")
+        cid = add_company(conn, admin)
+        pid = enrol(conn, admin, cid, code="P-0042")
+        participants.update_participant(conn, admin, pid, 1, {"job_title": "Siivooja"})
+        companies.update_company(conn, admin, cid, 1, {"name": "Uusi nimi Oy"})
+    with engine.connect() as conn:
+        rows = audit.entries(conn)
+        about_person = audit.entries(conn, entities=["participant", "employment"])
+        none = audit.entries(conn, entities=[])
+        known = audit.targets(conn)
+    by_entity = {(r["entity"], r["action"]): r for r in rows}
+    assert by_entity[("participant", "update")]["target_name"] == "P-0042"
+    assert by_entity[("company", "update")]["target_name"] == "Uusi nimi Oy"
+    assert {r["actor_name"] for r in rows} == {"Testi Ylläpitäjä"}
+    assert about_person and {r["entity"] for r in about_person} <= {"participant", "employment"}
+    assert none == []
+    assert "participant" in names.targets_matching("osallistuja", "fi", known)
