@@ -34,7 +34,8 @@ with new_tab:
         st.session_state[f"{prefix}_problems"] = problems
         if problems:
             st.rerun()
-        new_id = core.write(lambda c: sessions.log_session(c, scope, company_id, clean, booked))
+        # Committed together with other coaches' saves of the same moment (group commit).
+        new_id = core.attempt(lambda: sessions.log_session_together(core.engine(), scope, company_id, clean, booked))
         if new_id:
             rate = core.read(lambda c: sessions.session_attendance_rate(c, new_id))
             core.flash("work.log.saved", rate=i18n.format_percent_value(rate, core.lang(), 0)
