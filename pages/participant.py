@@ -25,6 +25,7 @@ if not person:
 pid = person["id"]
 session.record_read(scope, "participant", pid)  # every look at personal data is on record
 st.caption(f"{md(person['company_name'])} · {t('field.enrolled_on')} {i18n.format_date(person['enrolled_on'])}")
+participant_forms.summary_download(scope, person)  # printable, on record when downloaded
 tabs = st.tabs([t("work.tab.timeline"), t("work.tab.language"), t("work.tab.employment"),
                 t("work.tab.adaptations"), t("work.tab.details")], key="participant_tabs")
 
