@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from pilot import auth, db
-from pilot.records import users
+from pilot.records import adaptations, users
 from tests import work_seed
 from tests.helpers_app import start_app
 from tests.test_browser_work import PASSWORD, PHONE, require_browser, screenshot, signed_in, wait_for_app
@@ -17,7 +17,8 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def pilot(tmp_path_factory):
-    """One company, a coach bound to it and two quiet participants (no session attended)."""
+    """One company, a coach bound to it, two quiet participants (no session attended) and an
+    adaptation waiting since 2024."""
     require_browser()
     path = tmp_path_factory.mktemp("week") / "pilot.duckdb"
     engine = db.make_engine(str(path))
@@ -28,6 +29,9 @@ def pilot(tmp_path_factory):
                                   company_ids=[cid])
     pids = [work_seed.participant(engine, cid, f"P-{i:04d}", enrolled=date(2023, 2, 1), coach_id=coach)
             for i in (1, 2)]
+    with db.transaction(engine) as conn:
+        adaptations.propose(conn, work_seed.ADMIN, cid, pids[1], {
+            "type": "glossary", "description": "Kitchen words with pictures", "proposed_on": date(2024, 1, 5)})
     engine.dispose()
     with start_app(path) as base:
         yield {"base": base, "company": cid, "pids": pids, "path": path}
