@@ -25,7 +25,8 @@ from pilot.domain.codes import SKILLS
 from pilot.domain.dates import today
 from pilot.domain.levels import TARGET_LEVEL
 from pilot.domain.work_checks import STAGE_DATE
-from pilot.i18n import format_date, format_number, label, normalise_lang, t
+from pilot import names
+from pilot.i18n import format_date, normalise_lang, t
 from pilot.records import adaptations, assessments, audit, employment, participants
 
 ROLES = ("coach", "admin", "employer")  # services see the pilot as figures, never one person
@@ -114,20 +115,21 @@ def _short(text: str | None) -> str:
 def _tables(item: Summary) -> list[tuple[str, list[str], list[list[str]], tuple[float, ...]]]:
     """The three sections: (heading key, column headers, rows newest first, column shares)."""
     lang = item.lang
-    levels = [[format_date(r["on"], lang), label("source", r["source"], lang)] + [r[s] for s in SKILLS]
+    levels = [[format_date(r["on"], lang), names.code("source", r["source"], lang)] + [r[s] for s in SKILLS]
               for r in item.levels]
-    adapted = [[label("adaptation_type", a["type"], lang), _short(a["description"]), label("stage", a["stage"], lang),
+    adapted = [[names.code("adaptation_type", a["type"], lang), _short(a["description"]),
+                names.code("stage", a["stage"], lang),
                 format_date(a.get(STAGE_DATE[a["stage"]]) or a["proposed_on"], lang),
                 format_date(a["proposed_on"], lang)] for a in item.adaptations]
     if item.for_employer:
-        jobs = [[format_date(h["effective_on"], lang), label("employment_status", h["status"], lang)]
+        jobs = [[format_date(h["effective_on"], lang), names.code("employment_status", h["status"], lang)]
                 for h in item.employment]
         job_headers = ["summary.col.date", "summary.col.status"]
         job_widths: tuple[float, ...] = (1, 3)
     else:
-        jobs = [[format_date(h["effective_on"], lang), label("employment_status", h["status"], lang),
-                 "" if h["weekly_hours"] is None else format_number(h["weekly_hours"], lang),
-                 t("summary.yes", lang) if h["subsidised"] else ""] for h in item.employment]
+        jobs = [[format_date(h["effective_on"], lang), names.code("employment_status", h["status"], lang),
+                 names.number(h["weekly_hours"], lang), names.yes_no(h["subsidised"], lang)]
+                for h in item.employment]
         job_headers = ["summary.col.date", "summary.col.status", "summary.col.hours", "summary.col.subsidised"]
         job_widths = (1, 2.2, 1, 1)
     return [
