@@ -70,23 +70,26 @@ class NewSession:
     booked: dict[int, str]
 
 
-_SESSION_COLUMNS = (*FIELDS, "company_id", "coach_id", "ref", *attendance_totals.COLUMNS.values())
+# One text per statement whatever the batch's length (arrays, one element per session or mark):
+# SQLAlchemy compiles each once, and DuckDB plans three statements per group, not three per save.
+_SESSION_ARRAYS = (("ref", "VARCHAR"), ("company_id", "BIGINT"), ("held_on", "DATE"), ("minutes", "INTEGER"),
+                   ("kind", "VARCHAR"), ("mode", "VARCHAR"), ("coach_id", "BIGINT"), ("topics", "VARCHAR"),
+                   ("notes", "VARCHAR"), ("attendance_present", "INTEGER"), ("attendance_absent", "INTEGER"),
+                   ("attendance_excused", "INTEGER"))
+_INSERT_SESSIONS = sa.text(
+    f"INSERT INTO sessions ({', '.join(c for c, _ in _SESSION_ARRAYS)}) SELECT * FROM (SELECT "
+    + ", ".join(f"UNNEST(CAST(:{c} AS {t}[])) AS {c}" for c, t in _SESSION_ARRAYS) + ") n RETURNING id, ref")
 # Every booked mark of the batch, kept only where the participant belongs to that session's company.
 _INSERT_MARKS = sa.text(
     "INSERT INTO attendance (session_id, participant_id, status) "
     "SELECT m.s, m.p, m.st FROM (SELECT UNNEST(CAST(:s AS BIGINT[])) AS s, UNNEST(CAST(:p AS BIGINT[])) AS p, "
     "UNNEST(CAST(:st AS VARCHAR[])) AS st, UNNEST(CAST(:c AS BIGINT[])) AS c) m "
     "WHERE EXISTS (SELECT 1 FROM participants x WHERE x.id = m.p AND x.company_id = m.c) RETURNING session_id")
-
-
-def _values_rows(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> tuple[str, dict[str, Any]]:
-    """A multi-row VALUES list with numbered binds (one statement for the whole batch)."""
-    params: dict[str, Any] = {}
-    groups = []
-    for i, row in enumerate(rows):
-        groups.append("(" + ", ".join(f":{c}_{i}" for c in columns) + ")")
-        params.update({f"{c}_{i}": row[c] for c in columns})
-    return ", ".join(groups), params
+_INSERT_AUDIT = sa.text(
+    "INSERT INTO audit_log (occurred_at, actor, action, entity, entity_id, after_json) "
+    "SELECT :at, a.actor, 'create', 'session', a.entity_id, a.after_json FROM (SELECT "
+    "UNNEST(CAST(:actor AS VARCHAR[])) AS actor, UNNEST(CAST(:entity_id AS VARCHAR[])) AS entity_id, "
+    "UNNEST(CAST(:after_json AS VARCHAR[])) AS after_json) a")
 
 
 def log_sessions(conn: Connection, saves: list[NewSession]) -> list[int]:
@@ -97,20 +100,19 @@ def log_sessions(conn: Connection, saves: list[NewSession]) -> list[int]:
     participant of another company refuses the whole list (ValueError)."""
     if not saves:
         return []
-    rows, audits = [], []
+    rows, afters = [], []
     for save in saves:
         require_editor(save.actor)
         require_company(save.actor, save.company_id)
         row = {f: save.values.get(f) for f in FIELDS}
         row.update(company_id=save.company_id, coach_id=save.actor.user_id,
                    ref=save.values.get("ref") or new_ref(row["held_on"]))
-        after = {**row, "attendance": {str(k): v for k, v in save.booked.items()}}
-        refuse_hetu(None, after)  # as audit.record does: the save and its audit row roll back together
+        # As audit.record does, every text of the new row is searched for an identity code (the
+        # marks are participant ids and status codes, which the attendance table's CHECK holds).
+        refuse_hetu(None, row)
+        afters.append(audit._json({**row, "attendance": {str(k): v for k, v in save.booked.items()}}))
         rows.append({**row, **attendance_totals.counts(save.booked.values())})
-        audits.append({"actor": save.actor.username, "after": audit._json(after)})
-    values, params = _values_rows(_SESSION_COLUMNS, rows)
-    written = conn.execute(sa.text(f"INSERT INTO sessions ({', '.join(_SESSION_COLUMNS)}) VALUES {values} "
-                                   "RETURNING id, ref"), params).fetchall()
+    written = conn.execute(_INSERT_SESSIONS, {c: [row[c] for row in rows] for c, _ in _SESSION_ARRAYS}).fetchall()
     by_ref = {r.ref: int(r.id) for r in written}
     ids = [by_ref[row["ref"]] for row in rows]
     marks = [(sid, save.company_id, pid, status) for sid, save in zip(ids, saves)
@@ -120,13 +122,8 @@ def log_sessions(conn: Connection, saves: list[NewSession]) -> list[int]:
                                             "p": [m[2] for m in marks], "st": [m[3] for m in marks]}).fetchall()
         if len(kept) != len(marks):
             raise ValueError("a booked participant is not at the session's company")
-    at = utcnow()
-    for sid, entry in zip(ids, audits):
-        entry.update(at=at, action="create", entity="session", entity_id=str(sid))
-    columns = ("at", "actor", "action", "entity", "entity_id", "after")
-    values, params = _values_rows(columns, audits)
-    conn.execute(sa.text("INSERT INTO audit_log (occurred_at, actor, action, entity, entity_id, after_json) "
-                         f"VALUES {values}"), params)
+    conn.execute(_INSERT_AUDIT, {"at": utcnow(), "actor": [save.actor.username for save in saves],
+                                 "entity_id": [str(sid) for sid in ids], "after_json": afters})
     return ids
 
 
