@@ -11,7 +11,12 @@ Phases, each in the process that keeps its memory apart:
    services dashboard and the employer page in AppTest; logging a session with 8 concurrent
    writers; importing 100 000 workbook rows; then that process's peak memory (the measuring
    phase only: generation and the baseline run in processes of their own).
-4. **Import a million rows** (two child processes, the database opened as the app opens it): a
+4. **Browser** (pilot/bench_browser.py): the app as its own process on the database and Debian's
+   Chromium through Playwright: cold start, sign-in to the start page, the services dashboard, the
+   employer page, a participant page and saving a session, each from the navigation (or the click)
+   until the script run is over and nothing is left to draw, PILOT_BENCH_BROWSER_RUNS (7) times,
+   as p50 and p95. PILOT_BENCH_BROWSER=0 leaves the phase out.
+5. **Import a million rows** (two child processes, the database opened as the app opens it): a
    zip holding one sessions.csv of PILOT_BENCH_MILLION_ROWS (1 000 000) new sessions is read alone
    (the reading layer, pilot/workbook_read.py) and then imported whole; each process's time and
    peak RSS, so the reading layer and the validation and writing after it can be told apart.
@@ -38,7 +43,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from pilot import db, indicators
+from pilot import bench_browser, db, indicators
 from pilot.access import SYSTEM, Scope
 from pilot.config import ROOT
 from pilot.records import benchdata, sessions
@@ -58,11 +63,13 @@ TARGETS: dict[str, tuple[float, str]] = {
     "peak_memory_mb": (1536.0, "max"),
     "import_million_peak_mb": (1536.0, "max"),
     "speedup": (20.0, "min"),
+    **bench_browser.TARGETS,
 }
 ROWS = ("generate_s", "indicators_s", "indicators_company_s", "dashboard_s", "employer_page_s",
         "log_session_p50_ms", "log_session_p95_ms", "import_100k_s", "peak_memory_mb",
         "naive_s", "naive_peak_memory_mb", "speedup", "naive_equal",
-        "read_million_s", "read_million_peak_mb", "import_million_s", "import_million_peak_mb")
+        "read_million_s", "read_million_peak_mb", "import_million_s", "import_million_peak_mb",
+        *bench_browser.ROWS)
 
 
 def _peak_mb() -> float:
@@ -314,7 +321,8 @@ def differences(sql: dict[str, Any], naive_result: dict[str, Any]) -> list[str]:
 
 def _log_sessions(engine: Any, as_of: date) -> dict[str, float]:
     """8 writers each log LOGS_PER_WRITER sessions at their own company, all at once, each booking
-    the company's active participants."""
+    the company's active participants, the way the log page saves (group commit, see
+    sessions.log_session_together)."""
     coach = Scope(username="bench-coach", role="coach", user_id=benchdata.user_id(engine, "bench-coach"))
     companies = benchdata.busy_company_ids(engine, WRITERS, as_of)
     booked = {cid: {pid: "present" for pid in benchdata.active_participants(engine, cid, as_of)}
@@ -329,8 +337,7 @@ def _log_sessions(engine: Any, as_of: date) -> dict[str, float]:
             values = {"held_on": as_of - timedelta(days=i), "minutes": 60, "kind": "language_lesson",
                       "mode": "onsite", "topics": "benchmark", "notes": None}
             began = time.perf_counter()
-            db.run_in_transaction(engine, lambda conn: sessions.log_session(conn, coach, cid, values,
-                                                                             booked[cid]), attempts=8)
+            sessions.log_session_together(engine, coach, cid, values, booked[cid], attempts=8)
             with lock:
                 latencies.append(time.perf_counter() - began)
 
@@ -586,6 +593,9 @@ def run(scale_name: str, duckdb_path: Path | None = None, pg_url: str | None = N
         generate_s = prepare(url, scale_name, reset)
         say(f"[{name}] measure")
         figures = measure_apart(url, scale_name)
+        if os.environ.get("PILOT_BENCH_BROWSER", "1").strip().lower() not in ("0", "false", "no", "off"):
+            say(f"[{name}] browser")
+            figures.update(bench_browser.measure(url, say=lambda msg: say(f"  {msg}")))
         say(f"[{name}] import a million rows")
         figures.update(import_million(url, scale_name))
         figures["generate_s"] = generate_s

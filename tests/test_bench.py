@@ -12,8 +12,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from pilot import bench, cli, db, indicators, workbook
+from pilot import bench, bench_browser, cli, db, indicators, workbook
 from pilot.access import SYSTEM
+from pilot.i18n import t
 from pilot.domain import identifiers, work_trial
 from pilot.records import benchdata
 
@@ -125,10 +126,17 @@ def test_verdict(key: str, value: float | None, expected: str) -> None:
     assert bench.verdict(key, value) == expected
 
 
+@pytest.mark.browser
+@pytest.mark.timeout(1200)
 def test_bench_command_at_pilot_scale(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                       capsys: pytest.CaptureFixture[str]) -> None:
-    """End to end, DuckDB only (PostgreSQL is left out: PILOT_BENCH_PG unset), with a small import."""
+    """End to end, DuckDB only (PostgreSQL is left out: PILOT_BENCH_PG unset), with a small import
+    and the browser phase in a real Chromium, two loads of each page (in CI it must run)."""
+    from tests.browser_support import require_browser
+    require_browser()
     monkeypatch.setattr(bench, "RESULTS", tmp_path)
+    monkeypatch.setenv("PILOT_BENCH_BROWSER_RUNS", "2")
+    monkeypatch.delenv("PILOT_BENCH_BROWSER", raising=False)
     monkeypatch.setenv("PILOT_BENCH_IMPORT_ROWS", "2000")
     monkeypatch.setenv("PILOT_BENCH_MILLION_ROWS", "3000")
     monkeypatch.setenv("PILOT_BENCH_LOGS_PER_WRITER", "3")
@@ -145,7 +153,24 @@ def test_bench_command_at_pilot_scale(tmp_path: Path, monkeypatch: pytest.Monkey
     assert figures["counts"] == PILOT_COUNTS  # the measuring run took its own rows out again
     assert "All indicators (s)" in printed and "≤ 1.000" in printed
     assert code in (0, 1)
-    # A second run reuses the database instead of generating it again.
+    # The browser phase: real seconds for every measure, p95 at or over p50, each printed beside
+    # its target; the session it saved is taken out again.
+    assert figures.get("browser_error") is None, (figures.get("browser_error"), figures.get("browser_app_log"))
+    assert 0 < figures["cold_start_s"] < 300
+    for measure in bench_browser.MEASURES:
+        p50, p95 = figures[f"browser_{measure}_p50_s"], figures[f"browser_{measure}_p95_s"]
+        assert isinstance(p50, float) and 0 < p50 <= p95 < 300, measure
+        assert len(figures[f"browser_{measure}_runs_s"]) == 2
+    lines = {line.split("  ")[0]: line for line in printed.splitlines()}
+    for key, (target, _) in bench_browser.TARGETS.items():
+        line = lines[t(f"bench.row.{key}", "en")]
+        assert f"≤ {target:.3f}" in line and bench._show(key, figures[key]) in line, line
+    assert lines[t("bench.row.cold_start_s", "en")].split()[-1].replace(".", "").isdigit()
+    left = db.make_engine(str(tmp_path / "pilot.duckdb"))
+    assert rows(left, "SELECT COUNT(*) FROM sessions WHERE ref NOT LIKE 'BS%'")[0][0] == 0
+    left.dispose()
+    # A second run reuses the database instead of generating it again (the browser left out).
+    monkeypatch.setenv("PILOT_BENCH_BROWSER", "0")
     cli.main(["bench", "--scale", "pilot"])
     again = json.loads((tmp_path / "pilot.json").read_text(encoding="utf-8"))
     assert again["backends"]["duckdb"]["generate_s"] == 0.0
