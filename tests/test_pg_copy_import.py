@@ -1,4 +1,5 @@
-"""Issue 16 part 2: on PostgreSQL the workbook import streams its rows with COPY.
+"""Issue 16 part 2: on PostgreSQL the workbook import streams its rows with COPY (and every
+import reads plain ASCII cells for identity codes without a per-character pass).
 
 The same file imported with COPY and with the portable UNNEST statement gives the same database:
 the same rows in every sheet, the same audit rows, the same attendance totals. DuckDB keeps its
@@ -12,10 +13,13 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
 from pilot import db, workbook
 from pilot.access import SYSTEM
+from pilot.domain import identifiers
 from pilot.records import attendance_totals
 from pilot.records import workbook_io as io_sql
 from tests.conftest import TEST_PG, _pg_url_with_schema
@@ -93,3 +97,19 @@ def test_copy_and_unnest_imports_store_the_same_database(engine: Engine, tmp_pat
         with admin.begin() as conn:
             conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
+
+
+# The import's validation scans every text cell for an identity code; plain ASCII cells (nearly
+# all of them) skip the per-character NFKC pass, which NFKC would leave unchanged anyway.
+_HETU_LIKE = st.text(alphabet="0123456789-+AYXBCDEFHJKLMNPRSTUVW :hetu", max_size=40)
+
+
+@settings(max_examples=60, deadline=None)
+@given(before=_HETU_LIKE, after=_HETU_LIKE, code=st.sampled_from(["131052-308T", "010594Y9032", "131052308T", ""]))
+def test_ascii_text_is_read_as_the_per_character_pass_reads_it(before: str, after: str, code: str) -> None:
+    text = before + code + after
+    assert text.isascii()
+    # A zero-width space at the end sends the same text through the per-character pass.
+    assert identifiers.hetu_spans(text) == identifiers.hetu_spans(text + "\u200b")
+    assert identifiers.mask_hetu(text) + "\u200b" == identifiers.mask_hetu(text + "\u200b")
+    assert identifiers.contains_hetu(code + " ") == bool(code)  # the codes themselves are found

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from datetime import date
 
 _BUSINESS_ID = re.compile(r"^(\d{7})-(\d)$", re.ASCII)  # \d alone takes full-width digits too
@@ -83,13 +84,15 @@ def _hetu_is_real(m: re.Match[str]) -> bool:
     return _HETU_CHECK[int(dd + mm + yy + individual) % 31] == check.upper()
 
 
-def _normalised(text: str) -> tuple[str, list[int]]:
+def _normalised(text: str) -> tuple[str, Sequence[int]]:
     """The text as the detector reads it, and for each of its characters the index in ``text``.
 
     NFKC per character (full-width "１３１０５２" -> "131052"), every dash -> "-", and format
     characters (zero-width space, soft hyphen) dropped; the index map lets a caller mask the
     code in the original text.
     """
+    if text.isascii():  # NFKC, the dash map and Cf leave ASCII as it is: the import's common case
+        return text, range(len(text))
     chars: list[str] = []
     origin: list[int] = []
     for i, ch in enumerate(text):
