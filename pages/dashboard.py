@@ -1,10 +1,13 @@
 """Services dashboard: the outcome indicators as of a date, for filters, with charts of what lies
 behind them. Services see the small-number rule; coaches and admins exact figures. Everything
-shown comes from pilot.dashboard.services_page, as ``python -m pilot dashboard`` prints it."""
+shown comes from pilot.dashboard.services_page, as ``python -m pilot dashboard`` prints it.
+
+Only the chosen section is drawn (the choice is kept in the address, ?view=...): every section's
+figures and tables at once made the page slow to build and slow for the browser to draw. The page
+data is computed once per scope, date, filters and data version (pilot.ui.cache)."""
 import streamlit as st
 
-from pilot import dashboard
-from pilot.ui import core, hiring
+from pilot.ui import cache, core, hiring
 from pilot.ui import outcomes as view
 from pilot.ui.core import t
 
@@ -12,11 +15,11 @@ scope = core.require_role("services", "admin", "coach")
 st.title(t("outcomes.dashboard.title"))
 st.caption(t("outcomes.dashboard.intro"))
 as_of, filters = view.filter_bar(scope, "dash")
-if not scope.whole_pilot and filters.company_id is None:
-    st.info(t("outcomes.pick_company"))
+if not scope.whole_pilot and not scope.company_ids:  # bound to no company: nothing to show
+    st.info(t("outcomes.no_companies"))
     st.stop()
 
-page = core.read(lambda c: dashboard.services_page(c, scope, as_of, filters))  # under the reader's rule
+page = cache.services_page(scope, as_of, filters)  # under the reader's rule
 if page.narrowed:  # D4: a group of 1-4 people, or 1-4 outside it, is not shown at all
     st.info(t("disclosure.narrowed"))
     st.stop()
@@ -25,25 +28,24 @@ if filters.by_participant:
     st.caption(t("outcomes.company_level_note"))
 
 charts, empty = page.charts, page.all_hidden
-tabs = st.tabs([t("outcomes.tab.activity"), t("outcomes.tab.employment"), t("outcomes.tab.language"),
-                t("outcomes.tab.work"), t("outcomes.tab.costs"), t("hiring.tab")], key="dashboard_tabs")
-with tabs[0]:
+section = view.section_picker(view.DASHBOARD_SECTIONS, "view")
+if section == "activity":
     view.activity(charts["activity"], "activity", "activity" in empty)
     view.hours(charts["hours_by_kind"], "hours_by_kind")
     view.attendance(charts["attendance"], "attendance")
-with tabs[1]:
+elif section == "employment":
     view.employment(charts["employment"], "employment", "employment" in empty)
-with tabs[2]:
+elif section == "language":
     view.language(charts["language_gain"], "language_gain", "language_gain" in empty)
-with tabs[3]:
+elif section == "work":
     if page.masked("adaptations"):
         view.adaptation_totals({"stage": charts["adaptation_stages"], "type": charts["adaptation_types"]},
                                "adaptations", empty)
     view.adaptations(charts["adaptations"], "adaptations", "adaptations" in empty)
     view.feedback(charts["feedback"], "feedback")
-with tabs[4]:
+elif section == "costs":
     view.costs_by_month(charts["costs"], "costs")
     if "budget" in charts:
         view.budget(charts["budget"], "budget")
-with tabs[5]:
+elif section == "hiring":
     hiring.dashboard_section(page)

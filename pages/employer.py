@@ -2,10 +2,9 @@
 them, the progress of participants who agreed to share it, and feedback to the pilot."""
 import streamlit as st
 
-from pilot import dashboard
 from pilot.domain.dates import today
 from pilot.records import companies, feedback, surveys
-from pilot.ui import core, hiring, undo, widgets, work
+from pilot.ui import cache, core, hiring, participant_forms, undo, widgets, work
 from pilot.ui import outcomes as view
 from pilot.ui.core import t
 
@@ -19,7 +18,7 @@ if not names:
 company_id = st.selectbox(t("field.company"), list(names), key="employer_company",
                           format_func=core.mapper(names), disabled=len(names) == 1)
 as_of = today()
-page = core.read(lambda c: dashboard.employer_page(c, scope, company_id, as_of))  # under the employer's rule
+page = cache.employer_page(scope, company_id, as_of)  # under the employer's rule, once per data version
 answers = core.read(lambda c: surveys.for_company(c, scope, company_id))
 hiring.survey_prompt(scope, company_id, answers)  # the pilot's own question, when it is due
 
@@ -46,6 +45,7 @@ view.table(page.tables["progress"],
             "exited_on": "field.exited_on", "status": "field.status", "speaking": "code.skill.speaking",
             "listening": "code.skill.listening", "reading": "code.skill.reading", "writing": "code.skill.writing"},
            {"status": "exit_status"}, key="employer_progress")
+participant_forms.employer_summary(scope, company_id)  # shared participants only, by code
 
 hiring.employer_section(page.tables)
 

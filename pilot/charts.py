@@ -20,6 +20,20 @@ OKABE_ITO = {"orange": "#E69F00", "sky_blue": "#56B4E9", "green": "#009E73", "ye
              "grey": "#999999"}
 
 
+# Numbers on value axes: thousands grouped, no SI suffix ("35 000", never "35k"), decimals only
+# where the value has them. The group and decimal marks come from the figure's language (localise).
+NUMBER_FORMAT = ",~f"
+# plotly's layout.separators: the decimal mark, then the thousands mark (a no-break space in fi/sv).
+SEPARATORS = {"fi": ",\u00a0", "sv": ",\u00a0", "en": ".,"}
+
+
+def localise(fig: go.Figure, lang: str) -> go.Figure:
+    """Numbers on the axes and in hover texts as the reader writes them: 35 000 and 0,5 in Finnish
+    and Swedish, 35,000 and 0.5 in English. Every figure a page shows goes through here."""
+    fig.update_layout(separators=SEPARATORS.get(lang, SEPARATORS["fi"]))
+    return fig
+
+
 def _assessed_points(frame: pd.DataFrame) -> pd.DataFrame:
     """Highest level per date (as the indicators count it), sorted by date."""
     if frame.empty:
@@ -114,7 +128,7 @@ def outcome_bars(frame: pd.DataFrame, x: str, series: Mapping[str, str], titles:
     value_axis, category_axis = (fig.update_xaxes, fig.update_yaxes) if horizontal else \
         (fig.update_yaxes, fig.update_xaxes)
     value_axis(title_text=titles["y"], gridcolor="#dddddd", rangemode="tozero",
-               tickformat=".0%" if percent else None)
+               tickformat=".0%" if percent else NUMBER_FORMAT)
     category_axis(title_text=titles["x"], automargin=True)
     if horizontal:
         fig.update_yaxes(autorange="reversed")
@@ -146,7 +160,7 @@ def outcome_lines(frame: pd.DataFrame, x: str, series: Mapping[str, str], titles
                                  marker={"symbol": symbol, "size": 8}))
     fig.update_xaxes(title_text=titles["x"], tickformat="%m.%Y")
     fig.update_yaxes(title_text=titles["y"], gridcolor="#dddddd", rangemode="tozero",
-                     tickformat=".0%" if percent else None, range=[0, 1.05] if percent else None)
+                     tickformat=".0%" if percent else NUMBER_FORMAT, range=[0, 1.05] if percent else None)
     fig.update_layout(title={"text": titles["title"]}, plot_bgcolor="white", height=420,
                       margin={"l": 10, "r": 10, "t": 60, "b": 40}, legend={"orientation": "h", "y": -0.2},
                       hovermode="x unified")
@@ -222,7 +236,7 @@ def readiness_dumbbell(labels: list[str], before: list[float | None], after: lis
         fig.add_trace(go.Scatter(x=values, y=labels, mode="markers", name=names[key],
                                  marker={"color": OKABE_ITO[colour], "size": 13, "symbol": symbol,
                                          "line": {"width": 2, "color": OKABE_ITO[colour]}}))
-    fig.update_xaxes(title_text=titles["x"], range=[0.5, 5.5], dtick=1, gridcolor="#dddddd")
+    fig.update_xaxes(title_text=titles["x"], range=[0.5, 5.5], dtick=1, gridcolor="#dddddd", tickformat=NUMBER_FORMAT)
     fig.update_yaxes(title_text=titles["y"], automargin=True, autorange="reversed")
     fig.update_layout(title={"text": titles["title"]}, plot_bgcolor="white",
                       height=max(300, 90 + 36 * len(labels)), margin={"l": 10, "r": 10, "t": 60, "b": 40},
@@ -238,7 +252,7 @@ def what_works_scatter(labels: list[str], hours: list[float | None], changes: li
     fig = go.Figure(go.Scatter(x=[p[1] for p in points], y=[p[2] for p in points], text=[p[0] for p in points],
                                mode="markers", hovertemplate="%{text}: %{x}, %{y:+d}<extra></extra>",
                                marker={"color": OKABE_ITO["blue"], "size": 13, "symbol": "diamond"}))
-    fig.update_xaxes(title_text=titles["x"], gridcolor="#dddddd", rangemode="tozero")
+    fig.update_xaxes(title_text=titles["x"], gridcolor="#dddddd", rangemode="tozero", tickformat=NUMBER_FORMAT)
     fig.update_yaxes(title_text=titles["y"], gridcolor="#dddddd", dtick=1, zeroline=True,
                      zerolinecolor=OKABE_ITO["black"])
     fig.update_layout(title={"text": titles["title"]}, plot_bgcolor="white", height=420,

@@ -387,13 +387,17 @@ class _Filters:
     """
 
     def __init__(self, company_id: int | None, industry: str | None, first_language: str | None,
-                 cohort: tuple[date, date] | None) -> None:
+                 cohort: tuple[date, date] | None, company_ids: frozenset[int] | None = None) -> None:
         self.params: dict[str, Any] = {}
         self._company: list[str] = []
         self._person: list[str] = []
         if company_id is not None:
             self.params["cid"] = int(company_id)
             self._company.append("AND {col} = :cid")
+        if company_ids is not None:  # a set of companies (a coach's own): one named bind each
+            ids = sorted(int(i) for i in company_ids) or [-1]
+            self.params.update({f"cids{i}": cid for i, cid in enumerate(ids)})
+            self._company.append("AND {col} IN (" + ", ".join(f":cids{i}" for i in range(len(ids))) + ")")
         if industry is not None:
             self.params["industry"] = industry
             self._company.append(
@@ -438,14 +442,15 @@ class _Filters:
 
 def compute(conn: Connection, as_of: date, company_id: int | None = None, *,
             industry: str | None = None, first_language: str | None = None,
-            cohort: tuple[date, date] | None = None) -> Indicators:
+            cohort: tuple[date, date] | None = None, company_ids: frozenset[int] | None = None) -> Indicators:
     """Every indicator as of ``as_of`` (R), exact figures.
 
     ``company_id`` is the spec's company filter. The keyword filters serve the dashboard: the
     companies of one industry (TOL code), participants of one first language, participants
     enrolled within ``cohort`` (first and last day, inclusive); see _Filters for what they narrow.
+    ``company_ids`` narrows to a set of companies as ``company_id`` does to one (a coach's own).
     """
-    where = _Filters(company_id, industry, first_language, cohort)
+    where = _Filters(company_id, industry, first_language, cohort, company_ids)
     params: dict[str, Any] = {"r": as_of, **where.params}
 
     def run(sql: str, **fragments: str):

@@ -138,3 +138,13 @@ def app_as(username: str, db_path: Path | str, timeout: float = 30):  # type: ig
     at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=timeout)
     at.session_state["_apptest_login_token"] = token
     return at
+
+
+def each_section(at, key: str = "view"):  # type: ignore[no-untyped-def]
+    """Open every section of a page that draws one section at a time (the dashboard's segmented
+    control, pilot.ui.outcomes.section_picker); yield the AppTest after each section's run."""
+    from pilot.ui.outcomes import DASHBOARD_SECTIONS
+    for option, _ in DASHBOARD_SECTIONS:
+        at.segmented_control(key=key).set_value(option).run()
+        assert not at.exception, at.exception
+        yield at

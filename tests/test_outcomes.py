@@ -309,10 +309,16 @@ def test_dashboard_tiles_equal_the_cli_json(demo_db, monkeypatch, capsys, as_of,
 
 
 def test_a_company_bound_scope_cannot_ask_for_the_whole_pilot(demo_db):
+    """Without a company a bound scope gets its own companies together, never the whole pilot."""
     boss = Scope(username="boss", role="employer", company_ids=frozenset({1}))
+    two = Scope(username="coach-two", role="coach", company_ids=frozenset({1, 2}))
     with demo_db.connect() as conn:
-        with pytest.raises(AccessDenied):
-            outcomes.tiles(conn, boss, DEMO_TODAY, Filters())
+        assert outcomes.tiles(conn, boss, DEMO_TODAY, Filters(), exact=True) == \
+            indicators.compute(conn, DEMO_TODAY, 1)
+        both = outcomes.tiles(conn, two, DEMO_TODAY, Filters())
+        assert both["participants_enrolled"] == sum(
+            indicators.compute(conn, DEMO_TODAY, c)["participants_enrolled"] for c in (1, 2))
+        assert both["participants_enrolled"] < indicators.compute(conn, DEMO_TODAY)["participants_enrolled"]
         with pytest.raises(AccessDenied):
             outcomes.tiles(conn, boss, DEMO_TODAY, Filters(company_id=2))
 

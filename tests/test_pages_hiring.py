@@ -119,6 +119,8 @@ def test_the_dashboards_hiring_tab_under_each_rule(pilot):
     columns = {}
     for user in ("services", "coach"):
         at = open_page(pilot, "pages/dashboard.py", user, lang="en")
+        at.segmented_control(key="view").set_value("hiring").run()  # the section drawn on its own
+        assert not at.exception, at.exception
         text = "\n".join(str(e.value) for e in at.markdown) + "\n".join(m.label for m in at.metric)
         assert "Hiring readiness" in text and "Hires" in text, user
         columns[user] = {c for d in at.dataframe for c in d.value.columns}

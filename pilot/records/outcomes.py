@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from pilot import disclosure, indicators
-from pilot.access import AccessDenied, Scope, require_company
+from pilot.access import Scope, require_company
 from pilot.config import settings
 from pilot.domain import codes
 from pilot.domain.levels import LEVELS
@@ -207,13 +207,13 @@ def tiles(conn: Connection, scope: Scope, as_of: date, filters: Filters = NO_FIL
           exact: bool | None = None) -> dict[str, Any]:
     """The KPI tiles: pilot.indicators.compute() for the filters, under the small-number rule
     unless the caller sees exact figures. The same figures as ``python -m pilot indicators``
-    (with ``--suppress`` for services). A company-bound scope must name one of its companies."""
-    if not scope.whole_pilot and filters.company_id is None:
-        raise AccessDenied("whole pilot")
+    (with ``--suppress`` for services). A company-bound scope never sees the whole pilot: without
+    a company it sees all its own companies together (a coach's "all my companies")."""
     if filters.company_id is not None:
         require_company(scope, filters.company_id)
+    own = scope.company_ids if filters.company_id is None and not scope.whole_pilot else None
     result = indicators.compute(conn, as_of, filters.company_id, industry=filters.industry,
-                                first_language=filters.first_language, cohort=filters.cohort)
+                                first_language=filters.first_language, cohort=filters.cohort, company_ids=own)
     if exact is True:  # the exact figures, for pilot.dashboard to put under the rule of the whole page
         return result
     return dict(result) if _exact(conn, scope, as_of, filters, exact) else indicators.suppress(result)

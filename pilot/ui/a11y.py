@@ -5,6 +5,8 @@
 - Labels of disabled fields (the employer's only company, shown but not changeable) are drawn
   at 2.3:1; the reader needs that value, so labels keep the normal text colour.
 - Focus: some widgets only change a border colour on focus; a 3 px ring is visible (2.4.7).
+- Tile labels: st.metric cuts a long label with "…" (two Finnish tiles read the same at 1366 px);
+  they wrap instead, so every label is read whole at any width (1.4.10).
 - Language: Streamlit's page says <html lang="en"> whatever the language, so a screen reader
   would read Finnish and Swedish with English pronunciation (3.1.1); each run sets lang.
 """
@@ -29,6 +31,10 @@ a:focus-visible, button:focus-visible, input:focus-visible, textarea:focus-visib
 select:focus-visible, [role="tab"]:focus-visible, [role="radio"]:focus-visible,
 [role="checkbox"]:focus-visible, [role="switch"]:focus-visible, [tabindex]:focus-visible {{
   outline: 3px solid {FOCUS_COLOUR} !important; outline-offset: 2px;
+}}
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * {{
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+  overflow-wrap: anywhere; hyphens: auto; height: auto !important;
 }}
 </style>"""
 

@@ -250,7 +250,7 @@ def what_works_view(rows: list[dict[str, Any]]) -> None:
                                      [r["readiness_change"] for r in rows],
                                      {"title": t("whatworks.chart"), "x": t("whatworks.col.hours_per_participant"),
                                       "y": t("hiring.col.change")})
-    st.plotly_chart(fig, key="chart_what_works")
+    st.plotly_chart(figures.localise(fig, core.lang()), key="chart_what_works")
     shown = [{**r, "adaptation_types": ", ".join(core.label("adaptation_type", a) for a in r["adaptation_types"])}
              for r in rows]
     columns = {"company": "field.company", "readiness_change": "hiring.col.change", "hires": "hiring.col.hires",

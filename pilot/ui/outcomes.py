@@ -18,9 +18,8 @@ from pilot import charts, dashboard, disclosure, i18n, indicators
 from pilot.access import Scope
 from pilot.domain import codes, tol
 from pilot.domain.dates import today
-from pilot.records import companies
 from pilot.records import outcomes as data
-from pilot.ui import safe, widgets
+from pilot.ui import cache, safe, widgets
 from pilot.ui.core import label, lang, mapper, read, t
 
 TILE_GROUPS = dashboard.TILE_GROUPS  # one definition: pilot.dashboard (the CLI's JSON shows the same)
@@ -41,18 +40,18 @@ def _quarters(span: tuple[date, date] | None) -> list[tuple[int, int]]:
 
 
 def filter_bar(scope: Scope, key: str) -> tuple[date, data.Filters]:
-    """Reference date and the filters. A company-bound scope must pick one of its companies (a
-    whole-pilot figure would reach beyond its scope)."""
-    names = dict(read(lambda c: companies.company_choices(c, scope)))
-    industries = read(lambda c: data.industries(c, scope))
-    languages = read(lambda c: data.first_languages(c, scope))
-    quarters = _quarters(read(lambda c: data.enrolment_range(c, scope)))
+    """Reference date and the filters. A company-bound scope picks one of its companies or all of
+    them together (never the whole pilot: every query is limited to the scope)."""
+    options_ = cache.filter_options(scope)
+    names, industries, languages = options_["companies"], options_["industries"], options_["languages"]
+    quarters = _quarters(options_["span"])
     c1, c2, c3 = st.columns(3)
     with c1:
         as_of = widgets.date_field("outcomes.as_of", f"{key}_as_of", today()) or today()
-        options: list[Any] = ([None] if scope.whole_pilot else []) + list(names)
-        company = st.selectbox(t("field.company"), options, key=f"{key}_company",
-                               format_func=mapper(names, "outcomes.all_companies"))
+        # None: the whole pilot, or for a company-bound scope all its own companies together
+        company = st.selectbox(t("field.company"), [None, *names], key=f"{key}_company",
+                               format_func=mapper(names, "outcomes.all_companies" if scope.whole_pilot
+                                                  else "outcomes.all_my_companies"))
     with c2:
         industry = st.selectbox(t("field.industry"), [None, *industries], key=f"{key}_industry",
                                 format_func=mapper({i: tol.label(i, lang()) for i in industries}, "common.all"))
@@ -71,6 +70,27 @@ def _language_names(codes_: list[str]):
     namer = widgets.language_namer()
     names = {code: namer(code) for code in codes_}
     return mapper(names, "common.all")
+
+
+# ---- sections ---------------------------------------------------------------------------------
+
+# The dashboard's sections (value in the address, message key of its name).
+DASHBOARD_SECTIONS: tuple[tuple[str, str], ...] = (
+    ("activity", "outcomes.tab.activity"), ("employment", "outcomes.tab.employment"),
+    ("language", "outcomes.tab.language"), ("work", "outcomes.tab.work"), ("costs", "outcomes.tab.costs"),
+    ("hiring", "hiring.tab"))
+
+
+def section_picker(sections: tuple[tuple[str, str], ...], key: str) -> str:
+    """Which section to draw: one segmented control whose choice is kept in the address
+    (?<key>=<section>), so a reload or a shared link opens the same section. Only the chosen
+    section is built and sent to the browser (st.tabs would build and draw every one)."""
+    names = {value: t(message) for value, message in sections}
+    first = sections[0][0]
+    chosen = st.segmented_control(t("outcomes.section"), list(names), default=first, required=True,
+                                  format_func=names.__getitem__, key=key, bind="query-params",
+                                  label_visibility="collapsed", width="stretch")
+    return chosen if chosen in names else first
 
 
 # ---- tiles ------------------------------------------------------------------------------------
@@ -93,6 +113,14 @@ def show_value(key: str, value: Any) -> str:
     return i18n.format_number(value, current)
 
 
+# At most four tiles side by side: seven in a row left each label a few words wide at 1366 px.
+TILES_PER_ROW = 4
+
+
+def _rows_of(keys: tuple[str, ...]) -> list[tuple[str, ...]]:
+    return [keys[i:i + TILES_PER_ROW] for i in range(0, len(keys), TILES_PER_ROW)]
+
+
 def tiles(result: Mapping[str, Any], groups: tuple[tuple[str, tuple[str, ...]], ...] = TILE_GROUPS,
           language: bool = True) -> None:
     """One st.metric per indicator, its definition on hover; a note when anything is held back."""
@@ -100,9 +128,10 @@ def tiles(result: Mapping[str, Any], groups: tuple[tuple[str, tuple[str, ...]], 
     definitions = indicators.definitions(lang())
     for group_key, keys in groups:
         st.markdown(f"**{t(group_key)}**")
-        for key, column in zip(keys, st.columns(len(keys))):
-            with column:
-                st.metric(names[key], show_value(key, result[key]), help=definitions[key], border=True)
+        for row in _rows_of(keys):
+            for key, column in zip(row, st.columns(TILES_PER_ROW)):
+                with column:
+                    st.metric(names[key], show_value(key, result[key]), help=definitions[key], border=True)
         if "followup_6m_reach_rate" in keys:  # "reached 5 of 7 due (71 %)": measured, not assumed
             st.caption(t("followup.tile", reached=show_value("followup_6m_reached", result["followup_6m_reached"]),
                          due=show_value("followup_6m_due", result["followup_6m_due"]),
@@ -129,9 +158,12 @@ def tiles(result: Mapping[str, Any], groups: tuple[tuple[str, tuple[str, ...]], 
 # ---- chart blocks -----------------------------------------------------------------------------
 
 def _arrow_safe(frame: pd.DataFrame) -> pd.DataFrame:
-    """Counts held back as "<5" make a column mixed: show such columns as text."""
+    """Counts held back as "<5" make a column mixed: show such columns as text. Only columns of
+    Python objects can be mixed (a string or number column is one type already)."""
     for column in frame.columns:
         values = frame[column]
+        if values.dtype != object:
+            continue
         if values.map(lambda v: isinstance(v, str)).any() and not values.map(lambda v: isinstance(v, str)).all():
             frame[column] = values.map(lambda v: "" if v is None or (isinstance(v, float) and v != v) else str(v))
     return frame
@@ -146,6 +178,10 @@ def _table_frame(rows: list[dict[str, Any]], columns: Mapping[str, str],
         show = _status_label if code_list == "exit_status" else (lambda c, cl=code_list: label(cl, c))
         frame[column] = frame[column].map(lambda c, f=show: f(c) if c is not None else "")
     for column in frame.columns:
+        if frame[column].dtype != object:  # numbers or text only: no date; missing text shows blank
+            if pd.api.types.is_string_dtype(frame[column].dtype):
+                frame[column] = frame[column].fillna("")
+            continue
         if frame[column].map(lambda v: isinstance(v, date)).any():
             frame[column] = frame[column].map(lambda v: i18n.format_date(v) if isinstance(v, date) else "")
         elif frame[column].map(lambda v: v is None).any():
@@ -161,7 +197,7 @@ def block(fig: go.Figure, table: pd.DataFrame, key: str, masked: bool = False, n
     if empty:
         st.info(t("disclosure.all_hidden"))
     else:
-        st.plotly_chart(fig, key=f"chart_{key}")
+        st.plotly_chart(charts.localise(fig, lang()), key=f"chart_{key}")
     if masked:
         st.caption(t("outcomes.masked_note"))
         if any(disclosure.is_hidden(v) and v == disclosure.HIDDEN_TEXT for v in table.to_numpy().ravel()):
