@@ -22,6 +22,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 from babel.numbers import format_decimal
 
@@ -40,6 +41,7 @@ CODE_COLUMNS: dict[str, tuple[str, ...]] = {
     "source": ("source", "followup_source"), "attendance": ("attendance",), "type": ("adaptation_type",),
     "adaptation_type": ("adaptation_type",), "contract": ("employment_status",),
     "size_class": ("size_class",), "category": ("cost_category",), "theme": ("report_theme",),
+    "report_theme": ("report_theme",),
     "status": ("employment_status", "attendance", "participant_status"),
     "employment_status": ("employment_status",), "participant_status": ("participant_status",),
 }
@@ -47,6 +49,7 @@ LANGUAGE_COLUMNS = frozenset({"first_language"})
 USER_COLUMNS = frozenset({"coach", "actor", "author", "created_by", "recorded_by", "coach_username"})
 USER_ID_COLUMNS = frozenset({"coach_id", "user_id", "to_coach_id"})
 COMPANY_ID_COLUMNS = frozenset({"company_id", "company"})
+PARTICIPANT_ID_COLUMNS = frozenset({"participant_id"})
 EMPLOYER_COLUMNS = frozenset({"employer_business_id"})  # a Y-tunnus where a company's name is meant
 INDUSTRY_COLUMNS = frozenset({"industry"})
 TIMESTAMP_COLUMNS = frozenset({"occurred_at", "anonymised_at", "created_at", "updated_at", "removed_at",
@@ -65,11 +68,13 @@ AUDIT_ACTIONS = ("create", "update", "delete", "read", "export", "denied", "logi
 @dataclass(frozen=True)
 class Lookups:
     """Names of people and companies the caller may see: username -> display name, user id ->
-    display name, company id -> name, Y-tunnus -> name. Read in the caller's scope."""
+    display name, company id -> name, Y-tunnus -> name, participant id -> code. Read in the
+    caller's scope."""
     users: Mapping[str, str] = field(default_factory=dict)
     user_ids: Mapping[int, str] = field(default_factory=dict)
     companies: Mapping[int, str] = field(default_factory=dict)
     business_ids: Mapping[str, str] = field(default_factory=dict)
+    participants: Mapping[int, str] = field(default_factory=dict)
 
 
 NO_LOOKUPS = Lookups()
@@ -192,6 +197,8 @@ def company_by_business_id(value: Any, lookups: Lookups = NO_LOOKUPS) -> str:
 def value(column: str, raw: Any, lang: str, lookups: Lookups = NO_LOOKUPS,
           codes: Mapping[str, str | tuple[str, ...]] | None = None) -> Any:
     """One cell as the user reads it, by its column's meaning and then by its type."""
+    if isinstance(raw, np.generic):  # a numpy bool or number from a DataFrame: the Python value
+        raw = raw.item()
     if raw is None or (isinstance(raw, float) and raw != raw) or raw is pd.NaT:
         return EMPTY
     if codes and column in codes:
@@ -208,6 +215,8 @@ def value(column: str, raw: Any, lang: str, lookups: Lookups = NO_LOOKUPS,
         return lookups.user_ids.get(int(raw), str(raw))
     if column in COMPANY_ID_COLUMNS and _is_int(raw):
         return lookups.companies.get(int(raw), str(raw))
+    if column in PARTICIPANT_ID_COLUMNS and _is_int(raw):
+        return lookups.participants.get(int(raw), str(raw))
     if column in EMPLOYER_COLUMNS:
         return company_by_business_id(raw, lookups)
     if column in INDUSTRY_COLUMNS:
@@ -249,7 +258,7 @@ def display_frame(rows: list[dict[str, Any]] | pd.DataFrame, lang: str, lookups:
     out = pd.DataFrame(index=frame.index)
     for col in frame.columns:
         series = frame[col]
-        if _whole_numbers(series) and col not in USER_ID_COLUMNS | COMPANY_ID_COLUMNS \
+        if _whole_numbers(series) and col not in USER_ID_COLUMNS | COMPANY_ID_COLUMNS | PARTICIPANT_ID_COLUMNS \
                 and not (codes and col in codes):
             out[col] = series.astype("int64")
             continue
@@ -261,7 +270,7 @@ def display_frame(rows: list[dict[str, Any]] | pd.DataFrame, lang: str, lookups:
 
 
 def _whole_numbers(series: pd.Series) -> bool:
-    values = list(series)
+    values = [v.item() if isinstance(v, np.generic) else v for v in series]
     return bool(values) and all(isinstance(v, int) and not isinstance(v, bool) for v in values)
 
 
@@ -290,7 +299,10 @@ def _field_value(name: str, raw: Any, lang: str, lookups: Lookups) -> str:
     if isinstance(raw, list):
         return ", ".join(_field_value(name, v, lang, lookups) for v in raw) or "—"
     if isinstance(raw, dict):
-        return "; ".join(f"{field_label(k, lang)}: {_field_value(k, v, lang, lookups)}" for k, v in raw.items())
+        # {"12": "present"} under "attendance": the key is a participant, the value a code of the list
+        return "; ".join(f"{_key_label(name, k, lang, lookups)}: "
+                         f"{_field_value(name if str(k).isdigit() else k, v, lang, lookups)}"
+                         for k, v in raw.items())
     if isinstance(raw, str) and name not in INDUSTRY_COLUMNS:
         parsed = _parse_json_scalar(raw)
         if parsed is not None:
@@ -298,6 +310,12 @@ def _field_value(name: str, raw: Any, lang: str, lookups: Lookups) -> str:
     if name == "companies" and isinstance(raw, str):
         return company_by_business_id(raw, lookups)
     return _text(value(name, raw, lang, lookups)) or "—"
+
+
+def _key_label(parent: str, key: str, lang: str, lookups: Lookups) -> str:
+    if str(key).isdigit():
+        return lookups.participants.get(int(key), str(key)) if parent == "attendance" else str(key)
+    return field_label(key, lang)
 
 
 def _parse_json_scalar(raw: str) -> Any:

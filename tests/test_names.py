@@ -208,3 +208,17 @@ def test_audit_entries_name_the_participant_company_and_actor_and_filter_by_targ
     assert about_person and {r["entity"] for r in about_person} <= {"participant", "employment"}
     assert none == []
     assert "participant" in names.targets_matching("osallistuja", "fi", known)
+
+
+def test_a_sessions_attendance_in_the_log_reads_by_participant_code_and_mark():
+    lookups = names.Lookups(participants={12: "P-0012"}, companies={3: "Hoivakoti Kielo Oy"})
+    shown = names.changes(None, {"held_on": "2026-11-02", "kind": "language_lesson", "mode": "onsite",
+                                 "company_id": 3, "attendance": {"12": "present"}}, "fi", lookups)
+    assert shown == ("Päivä: 02.11.2026; Laji: Kielitunti; Paikka: Työpaikalla; Yritys: Hoivakoti Kielo Oy; "
+                     "Läsnäolot: P-0012: Paikalla")
+
+
+def test_numpy_values_from_a_dataframe_are_words_too():
+    import pandas as pd
+    frame = names.display_frame(pd.DataFrame({"reached": [True, False], "n": [1, 2], "hours": [1.5, None]}), "sv")
+    assert frame.to_dict("list") == {"reached": ["Ja", "Nej"], "n": [1, 2], "hours": ["1,5", ""]}

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 
 from pilot.access import Scope
 from pilot.names import Lookups
-from pilot.records._scope import bound, company_condition
+from pilot.records._scope import bound, company_condition, participant_condition
 
 
 def lookups(conn: Connection, scope: Scope) -> Lookups:
@@ -26,4 +26,8 @@ def lookups(conn: Connection, scope: Scope) -> Lookups:
     for r in conn.execute(bound(f"SELECT id, name, business_id FROM companies WHERE {cond}", params), params):
         companies[int(r.id)] = r.name
         business_ids[r.business_id] = r.name
-    return Lookups(users=users, user_ids=user_ids, companies=companies, business_ids=business_ids)
+    cond, params = participant_condition(scope, "company_id", "coach_id")
+    codes = {int(r.id): r.code for r in conn.execute(
+        bound(f"SELECT id, code FROM participants WHERE {cond}", params), params)}
+    return Lookups(users=users, user_ids=user_ids, companies=companies, business_ids=business_ids,
+                   participants=codes)
