@@ -177,16 +177,11 @@ def language_switch() -> None:
 
 
 def language_namer(language: str | None = None):
-    """format_func: a first language's name in the user's language (Babel), with the code."""
-    from babel import Locale
-    names = Locale.parse(i18n.babel_locale(language or lang())).languages
-
-    def name(code: str | None) -> str:
-        if not code:
-            return "—"
-        found = names.get(code)
-        return f"{found} ({code})" if found else code
-    return name
+    """format_func: a first language's name in the user's language (Babel), with the code; the
+    same words every table shows (pilot/names.py)."""
+    from pilot import names
+    current = language or lang()
+    return lambda code: names.language(code, current) if code else "—"
 
 
 def first_language_picker(key: str, value: str | None = None) -> str | None:
