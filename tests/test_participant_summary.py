@@ -208,3 +208,21 @@ def test_summary_file_from_the_page_helper_is_audited(world):  # noqa: F811
     with world["engine"].connect() as conn:
         rows = audit.entries(conn, entity="participant_summary")
     assert [(r["actor"], r["entity_id"]) for r in rows] == [("coach-anna", str(pid))]
+
+
+def test_employer_page_offers_the_summary_of_shared_participants_only(world):  # noqa: F811
+    """The employer picks among the participants of their company who agreed to share (codes only)."""
+    from pilot.records import users
+    shared = world["pids"][0]
+    with db.transaction(world["engine"]) as conn:
+        users.create_user(conn, "boss", "employer", "Boss", company_ids=[world["company"]])
+        version = participants.get_participant(conn, work_seed.ADMIN, shared)["version"]
+        participants.update_participant(conn, work_seed.ADMIN, shared, version, {"share_with_employer": True})
+    at = open_page(world, "pages/employer.py", user="boss", lang="en")
+    picker = at.selectbox(key="employer_summary_pick")
+    assert picker.options == ["P-0001"]  # P-0002 did not agree to share
+    assert not [b for b in at.get("download_button") if "participant_summary" in b.proto.id]
+    picker.set_value(shared).run()
+    assert not at.exception, at.exception
+    (button,) = [b for b in at.get("download_button") if "participant_summary" in b.proto.id]
+    assert button.proto.label == t("summary.download", "en")
