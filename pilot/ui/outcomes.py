@@ -20,6 +20,7 @@ from pilot.domain import codes, tol
 from pilot.domain.dates import today
 from pilot.records import outcomes as data
 from pilot.ui import cache, safe, widgets
+from pilot.ui import names as ui_names
 from pilot.ui.core import label, lang, mapper, read, t
 
 TILE_GROUPS = dashboard.TILE_GROUPS  # one definition: pilot.dashboard (the CLI's JSON shows the same)
@@ -351,4 +352,8 @@ def table(rows: list[dict[str, Any]], columns: Mapping[str, str], code_lists: Ma
     if not rows:
         st.info(t("common.empty"))
         return
-    safe.dataframe(_table_frame(rows, columns, code_lists), hide_index=True, width="stretch", key=key)
+    # Plain codes, people, companies, decimals and dates through the one formatter (pilot/names.py);
+    # the exit status with its "not reached"/"unknown" words keeps its own labels here.
+    special = bool(code_lists) and "exit_status" in code_lists.values()
+    frame = _table_frame(rows, columns, code_lists) if special else ui_names.frame(rows, columns, code_lists)
+    safe.dataframe(frame, hide_index=True, width="stretch", key=key)
