@@ -60,7 +60,7 @@ AUDIT_TARGETS = ("participant", "employment", "assessment", "attendance", "sessi
                  "user", "cost", "feedback", "employer_survey", "hire", "followup", "participant_note",
                  "login", "totp", "totp_roles", "database", "backup", "workbook", "import_dry_run",
                  "participant_list", "participant_picker", "company_list", "company_participants", "my_week",
-                 "privacy_picker", "removed_records")
+                 "privacy_picker", "removed_records", "participant_summary")
 AUDIT_ACTIONS = ("create", "update", "delete", "read", "export", "denied", "login", "logout", "import",
                  "anonymise")
 
