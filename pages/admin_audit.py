@@ -38,7 +38,7 @@ found = ui_names.lookups()
 shown = [{"occurred_at": names.timestamp(r["occurred_at"], lang, seconds=True), "actor": r["actor_name"],
           "action": names.audit_action(r["action"], lang), "entity": names.audit_target(r["entity"], lang),
           "record": r["target_name"] or r["entity_id"],
-          "changes": names.changes(r["before_json"], r["after_json"], lang, found), "reason": r["reason"]}
+          "changes": names.changes(r["before_json"], r["after_json"], lang, found), "reason": names.audit_reason(r["reason"], lang)}
          for r in rows]
 widgets.table(shown, {"occurred_at": "admin.audit.when", "actor": "admin.audit.actor",
                       "action": "admin.audit.action", "entity": "names.audit.target",

@@ -161,6 +161,16 @@ def audit_action(action: str | None, lang: str) -> str:
     return i18n.t(key, lang) if i18n.has_key(key, lang) else str(action)
 
 
+# Reasons the system itself writes (sign-in); a person's typed reason is shown as typed.
+SYSTEM_REASONS = ("totp", "totp_enrolled", "recovery_code", "sso", "throttled", "invalid", "second_factor")
+
+
+def audit_reason(reason: str | None, lang: str) -> str:
+    if not reason:
+        return EMPTY
+    return i18n.t(f"names.reason.{reason}", lang) if reason in SYSTEM_REASONS else reason
+
+
 def targets_matching(text: str, lang: str, known: Iterable[str] = ()) -> list[str]:
     """The audit targets whose label in ``lang`` (or whose code) contains the typed text:
     "osallistuja" finds participant rows, and participant_list ones too."""

@@ -222,3 +222,12 @@ def test_numpy_values_from_a_dataframe_are_words_too():
     import pandas as pd
     frame = names.display_frame(pd.DataFrame({"reached": [True, False], "n": [1, 2], "hours": [1.5, None]}), "sv")
     assert frame.to_dict("list") == {"reached": ["Ja", "Nej"], "n": [1, 2], "hours": ["1,5", ""]}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_reasons_the_system_writes_are_words_and_typed_ones_stay(lang):
+    for reason in names.SYSTEM_REASONS:
+        shown = names.audit_reason(reason, lang)
+        assert shown and shown != reason and "_" not in shown
+    assert names.audit_reason("entered twice", lang) == "entered twice"
+    assert names.field_label("day", lang) != "day"
