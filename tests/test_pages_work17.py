@@ -237,3 +237,17 @@ def test_step_back_records_rules(pilot):
         adaptations.step_back(conn, ADMIN, aid, v, "dropped by mistake")
         row = adaptations.get_adaptation(conn, ADMIN, aid)
     assert (row["stage"], row["dropped_on"], row["version"]) == ("proposed", None, v + 1)
+
+
+def test_work_trial_months_name_a_pilot_company_not_its_business_id(pilot):
+    """The browser walk's finding: the participant page's work-trial line showed '0101263-6: 4,2'
+    where the employer is a pilot company the coach sees by name."""
+    from pilot.domain.dates import add_months
+    from pilot.records import employment
+    pid = pilot["pids"][0]
+    with db.transaction(pilot["engine"]) as conn:
+        employment.record_change(conn, "test", pid, {"effective_on": add_months(today(), -2),
+                                                     "status": "work_trial", "employer_business_id": "0101263-6"})
+    at = open_page(pilot, "pages/participant.py", lang="en", params={"participant": str(pid)})
+    line = next(c.value for c in at.caption if "Months of work trial" in str(c.value) or "trial" in str(c.value))
+    assert "Espoo Works" in line and "0101263-6" not in line

@@ -16,7 +16,7 @@ from pilot.domain.levels import LEVELS
 from pilot.domain.validation import Problem, check_employment, confirm_future
 from pilot.domain.work_checks import check_move, check_step_back, next_stages, previous_stage
 from pilot.domain.work_trial import Warning as TrialWarning
-from pilot.ui import core, widgets
+from pilot.ui import core, names, widgets
 from pilot.ui.core import labeller, lang, mapper, t
 from pilot.ui.safe import md
 
@@ -183,7 +183,8 @@ def level_select(key: str) -> str | None:
 def trial_warnings(found: list[TrialWarning]) -> None:
     """Work-trial limits as warnings in the user's language."""
     for w in found:
-        st.warning(t(w.key, employer=w.employer or t("work.trial.no_employer"), months=w.months_used,
+        st.warning(t(w.key, employer=names.company(w.employer) if w.employer else t("work.trial.no_employer"),
+                     months=w.months_used,
                      limit=w.limit_months, day=i18n.format_date(w.limit_on)), icon=":material/warning:")
 
 
@@ -207,7 +208,9 @@ def timeline_table(events: list[dict[str, Any]]) -> None:
 def trial_months(used: dict[str | None, float]) -> None:
     """Months of work trial so far per employer (a work trial is never counted as employment)."""
     if used:
-        parts = [f"{employer or t('work.trial.no_employer')}: {i18n.format_number(months, lang(), 1)}"
+        # A pilot company's Y-tunnus reads as its name (pilot/ui/names.py); any other stays a Y-tunnus.
+        parts = [f"{names.company(employer) if employer else t('work.trial.no_employer')}: "
+                 f"{i18n.format_number(months, lang(), 1)}"
                  for employer, months in used.items()]
         st.caption(t("work.trial.months", list=", ".join(parts)))
 
