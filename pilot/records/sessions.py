@@ -1,6 +1,7 @@
 """Sessions (coaching visits) and their attendance: log, edit with a reason when old, read."""
 from __future__ import annotations
 
+import functools
 import secrets
 import string
 import threading
@@ -70,21 +71,28 @@ class NewSession:
     booked: dict[int, str]
 
 
-# One text per statement whatever the batch's length (arrays, one element per session or mark):
-# SQLAlchemy compiles each once, and DuckDB plans three statements per group, not three per save.
+# The columns of a new session, with their SQL types (the marks and audit rows go in as arrays).
 _SESSION_ARRAYS = (("ref", "VARCHAR"), ("company_id", "BIGINT"), ("held_on", "DATE"), ("minutes", "INTEGER"),
                    ("kind", "VARCHAR"), ("mode", "VARCHAR"), ("coach_id", "BIGINT"), ("topics", "VARCHAR"),
                    ("notes", "VARCHAR"), ("attendance_present", "INTEGER"), ("attendance_absent", "INTEGER"),
                    ("attendance_excused", "INTEGER"))
-_INSERT_SESSIONS = sa.text(
-    f"INSERT INTO sessions ({', '.join(c for c, _ in _SESSION_ARRAYS)}) SELECT * FROM (SELECT "
-    + ", ".join(f"UNNEST(CAST(:{c} AS {t}[])) AS {c}" for c, t in _SESSION_ARRAYS) + ") n RETURNING id, ref")
+
+
+@functools.lru_cache(maxsize=None)
+def _insert_sessions(count: int) -> sa.TextClause:
+    """The sessions' INSERT for ``count`` rows: a VALUES list (DuckDB plans it ~1 ms cheaper than
+    arrays for a lone save), one text per group size so SQLAlchemy compiles each size once."""
+    columns = [c for c, _ in _SESSION_ARRAYS]
+    rows = ", ".join("(" + ", ".join(f":{c}_{i}" for c in columns) + ")" for i in range(count))
+    return sa.text(f"INSERT INTO sessions ({', '.join(columns)}) VALUES {rows} RETURNING id, ref")
+
+
 # Every booked mark of the batch, kept only where the participant belongs to that session's company.
 _INSERT_MARKS = sa.text(
     "INSERT INTO attendance (session_id, participant_id, status) "
     "SELECT m.s, m.p, m.st FROM (SELECT UNNEST(CAST(:s AS BIGINT[])) AS s, UNNEST(CAST(:p AS BIGINT[])) AS p, "
     "UNNEST(CAST(:st AS VARCHAR[])) AS st, UNNEST(CAST(:c AS BIGINT[])) AS c) m "
-    "WHERE EXISTS (SELECT 1 FROM participants x WHERE x.id = m.p AND x.company_id = m.c) RETURNING session_id")
+    "JOIN participants x ON x.id = m.p AND x.company_id = m.c RETURNING session_id")
 _INSERT_AUDIT = sa.text(
     "INSERT INTO audit_log (occurred_at, actor, action, entity, entity_id, after_json) "
     "SELECT :at, a.actor, 'create', 'session', a.entity_id, a.after_json FROM (SELECT "
@@ -112,7 +120,8 @@ def log_sessions(conn: Connection, saves: list[NewSession]) -> list[int]:
         refuse_hetu(None, row)
         afters.append(audit._json({**row, "attendance": {str(k): v for k, v in save.booked.items()}}))
         rows.append({**row, **attendance_totals.counts(save.booked.values())})
-    written = conn.execute(_INSERT_SESSIONS, {c: [row[c] for row in rows] for c, _ in _SESSION_ARRAYS}).fetchall()
+    written = conn.execute(_insert_sessions(len(rows)), {f"{c}_{i}": row[c] for i, row in enumerate(rows)
+                                                          for c, _ in _SESSION_ARRAYS}).fetchall()
     by_ref = {r.ref: int(r.id) for r in written}
     ids = [by_ref[row["ref"]] for row in rows]
     marks = [(sid, save.company_id, pid, status) for sid, save in zip(ids, saves)
