@@ -11,9 +11,8 @@ another reader's figures; the connection is not.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any
 
 import streamlit as st
 
@@ -23,7 +22,6 @@ from pilot.records import audit, companies
 from pilot.records import outcomes as data
 from pilot.ui import core
 
-T = TypeVar("T")
 _TTL = "1h"  # a safety net only: the data version is what invalidates
 
 
@@ -65,13 +63,3 @@ def filter_options(scope: Scope) -> dict[str, Any]:
     """The filter bar's choices in the reader's scope: companies, industries, first languages and
     the span of enrolment dates."""
     return _filter_options(repr(scope), version(), scope)
-
-
-def per_version(name: str, scope: Scope, compute: Callable[[], T], *key: Any) -> T:
-    """Any other page data: ``compute()`` once per (name, scope, key, data version)."""
-    return _per_version(name, repr(scope), repr(key), version(), compute)
-
-
-@st.cache_data(show_spinner=False, max_entries=128, ttl=_TTL)
-def _per_version(name: str, scope_key: str, key: str, data_version: int, _compute: Callable[[], Any]) -> Any:
-    return _compute()
