@@ -16,7 +16,7 @@ company_names = dict(core.read(lambda c: companies.company_choices(c, scope)))
 rows = core.read(users.list_users)
 enrolled = core.read(auth.totp_enrolled)
 widgets.table([{**r, "companies": ", ".join(names.company(b) for b in r["companies"]), "totp": r["id"] in enrolled,
-                "role": t(f"auth.role.{r['role']}"), **user_forms.access_columns(r)} for r in rows],
+                **user_forms.access_columns(r)} for r in rows],
               {"username": "admin.field.username", "display_name": "field.display_name", "email": "admin.field.email",
                "role": "admin.field.role", "companies": "admin.field.companies",
                "whole_pilot": "admin.field.whole_pilot", "disabled": "admin.field.disabled",

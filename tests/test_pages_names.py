@@ -88,6 +88,7 @@ def test_users_table_shows_company_names_not_business_ids(app_db):
     companies = " ".join(cells(frame))
     assert not Y_TUNNUS.search(companies)
     assert "Siivouspalvelu Kirkas Oy" in companies
+    assert {"Valmentaja", "Ylläpitäjä", "Työnantaja", "Työllisyyspalvelut"} <= set(frame["Rooli"])
 
 
 def test_employment_table_shows_words_yes_no_and_decimal_commas(app_db):
