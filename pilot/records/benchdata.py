@@ -292,6 +292,11 @@ def generate(engine: Engine, scale: Scale, progress: Callable[[str], None] | Non
         with engine.begin() as conn:
             after = conn.execute(sa.text("SELECT COALESCE(MAX(id), 0) FROM sessions")).scalar_one()
             conn.execute(sa.text(_SESSIONS_SQL), {**base, "lo": lo, "count": count})
+            if conn.dialect.name == "postgresql":
+                # Statistics of the sessions just written: without them PostgreSQL joined every
+                # participant to each new session in a nested loop (city size: minutes, not seconds).
+                conn.execute(sa.text("ANALYZE sessions"))
+                conn.execute(sa.text("ANALYZE participants"))
             conn.execute(sa.text(_ATTENDANCE_SQL), {"after": after})
             attendance_totals.refresh_all(conn, after)
         say(f"sessions {lo + count - 1:,}/{scale.sessions:,}")
