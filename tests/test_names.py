@@ -196,6 +196,8 @@ def test_audit_entries_name_the_participant_company_and_actor_and_filter_by_targ
         pid = enrol(conn, admin, cid, code="P-0042")
         participants.update_participant(conn, admin, pid, 1, {"job_title": "Siivooja"})
         companies.update_company(conn, admin, cid, 1, {"name": "Uusi nimi Oy"})
+        coach_id = users.create_user(conn, "test-coach2", "coach", display_name="Toinen Valmentaja")
+        audit.record(conn, "test-coach2", "denied", "login", coach_id, reason="throttled")
     with engine.connect() as conn:
         rows = audit.entries(conn)
         about_person = audit.entries(conn, entities=["participant", "employment"])
@@ -204,7 +206,8 @@ def test_audit_entries_name_the_participant_company_and_actor_and_filter_by_targ
     by_entity = {(r["entity"], r["action"]): r for r in rows}
     assert by_entity[("participant", "update")]["target_name"] == "P-0042"
     assert by_entity[("company", "update")]["target_name"] == "Uusi nimi Oy"
-    assert {r["actor_name"] for r in rows} == {"Testi Ylläpitäjä"}
+    assert by_entity[("login", "denied")]["target_name"] == "Toinen Valmentaja"
+    assert {r["actor_name"] for r in rows} == {"Testi Ylläpitäjä", "Toinen Valmentaja"}
     assert about_person and {r["entity"] for r in about_person} <= {"participant", "employment"}
     assert none == []
     assert "participant" in names.targets_matching("osallistuja", "fi", known)

@@ -74,7 +74,7 @@ _TARGET_JOINS = (
     "  WHEN a.entity = 'session' THEN CAST(t_se.company_id AS VARCHAR(32)) "
     "  WHEN a.entity = 'adaptation' THEN CAST(t_ad.company_id AS VARCHAR(32)) "
     "  WHEN a.entity = 'hire' THEN CAST(t_hi.company_id AS VARCHAR(32)) END "
-    "LEFT JOIN users t_u ON a.entity = 'user' AND CAST(t_u.id AS VARCHAR(32)) = a.entity_id "
+    "LEFT JOIN users t_u ON a.entity IN ('user', 'login', 'totp') AND CAST(t_u.id AS VARCHAR(32)) = a.entity_id "
     "LEFT JOIN users t_actor ON t_actor.username = a.actor ")
 _TARGET_NAME = ("COALESCE(t_p.code, t_c.name, t_u.display_name, t_u.username) AS target_name, "
                 "COALESCE(t_actor.display_name, a.actor) AS actor_name")
