@@ -21,7 +21,7 @@ from pilot.domain.dates import today
 from pilot.records import outcomes as data
 from pilot.ui import cache, safe, widgets
 from pilot.ui import names as ui_names
-from pilot.ui.core import label, lang, mapper, read, t
+from pilot.ui.core import label, lang, mapper, t
 
 TILE_GROUPS = dashboard.TILE_GROUPS  # one definition: pilot.dashboard (the CLI's JSON shows the same)
 EMPLOYER_TILES = dashboard.EMPLOYER_TILES
