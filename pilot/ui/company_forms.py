@@ -80,7 +80,8 @@ def sessions_table(rows: list[dict[str, Any]]) -> None:
 
 def adaptations_table(rows: list[dict[str, Any]]) -> None:
     st.subheader(t("work17.company.adaptations"))
-    widgets.table(rows, {"participant_code": "field.code", "type": "field.adaptation_type", "stage": "field.stage",
+    rows = [{**r, "who": r.get("participant_code") or t("work.adapt.workplace")} for r in rows]
+    widgets.table(rows, {"who": "work17.col.who", "type": "field.adaptation_type", "stage": "field.stage",
                          "description": "field.description", "proposed_on": "field.proposed_on"},
                   codes={"type": "adaptation_type", "stage": "stage"}, key="company_adaptations", limit=100)
 
