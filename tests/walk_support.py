@@ -77,6 +77,8 @@ TOL_CODE = re.compile(r"\d{2}\.\d{2}")
 KEY_WORDS = {key.rsplit(".", 1)[1] for key in CATALOGUE_KEYS
              if re.fullmatch(r"[a-z][a-z_]{2,}", key.rsplit(".", 1)[1])} - {"status"}
 FIELD_NAME = re.compile(r"(?<![\w.@/-])([a-z][a-z0-9_]*): ")
+LABELS = {lang: {value.casefold() for value in i18n.catalogue(lang).values() if isinstance(value, str)}
+          for lang in i18n.LANGUAGES}
 # A Y-tunnus in running text is a company shown by its code: a name shows it in brackets after
 # the name ("Kielo Oy (3141864-5)"); grids, fields and pickers are not running text.
 BARE_BUSINESS_ID = re.compile(r"(?<![(\w-])\d{7}-\d(?![\w)-])")
@@ -255,7 +257,8 @@ def problems(seen: Seen, lang: str, coach_header: str | None, names: set[str]) -
             hit("tile label cut", repr(label.get("text")))
         if value.get("clipped") or value.get("text", "").endswith(("…", "...")):
             hit("tile value cut", f"{value.get('text')!r} ({label.get('text')!r})")
-    codes_here = APP_CODES | (KEY_WORDS if lang in ("fi", "sv") else set())
+    # a code that is also this language's own label of something ("coach" in Swedish) is a word
+    codes_here = (APP_CODES | (KEY_WORDS if lang in ("fi", "sv") else set())) - LABELS[lang]
     for grid in seen.grids:
         own = {c for c, h in grid.headers.items() if h in USERNAME_HEADERS}
         for (col, _row), text in grid.cells.items():
