@@ -99,9 +99,17 @@ class Walk:
         wait_for_script(page)
 
     def check(self, name: str) -> None:
-        """The page as it is now, at each width (a resize does not rerun the script): its text,
-        tiles and grids, an error box; a full-page screenshot at each width."""
+        """The page as it is now, its expanders opened, at each width (a resize does not rerun the
+        script): its text, tiles and grids, an error box; a full-page screenshot at each width."""
         page = self.page
+        # what a closed expander holds (a chart's table, a form) is checked too: open them all
+        opened = page.evaluate("""() => { const closed = Array.from(document.querySelectorAll(
+                '[data-testid=stMain] [data-testid=stExpander] details:not([open]) > summary'))
+                .filter(s => s.checkVisibility());
+            closed.forEach(s => s.click()); return closed.length; }""")
+        if opened:
+            next_frames(page)
+            wait_for_script(page)
         for width, height in SIZES:
             if page.viewport_size != {"width": width, "height": height}:
                 page.set_viewport_size({"width": width, "height": height})
@@ -190,17 +198,18 @@ def test_the_checks_find_what_they_look_for() -> None:
                       '{"kind": 1}\nwork17.col.ref',
                  tiles=[{"label": {"text": "Työllistyneiden osuus pä…", "clipped": False}, "value": None},
                         {"label": {"text": "Tilanne päättäessä tuntematon", "clipped": True}, "value": None}],
-                 grids=[Grid({0: "Koodi", 1: coach, 2: "Ensikieli", 3: "Toimiala", 4: "Laji"},
+                 grids=[Grid({0: "Koodi", 1: coach, 2: "Ensikieli", 3: "Toimiala", 4: "Laji", 5: "Muutos", 6: "h"},
                              {(0, 0): "P-0001", (1, 0): "coach", (2, 0): "so", (3, 0): "81.21",
-                              (4, 0): "present"})],
+                              (4, 0): "present", (5, 0): "None", (6, 0): "15.4"})],
                  cells=["totp"])
     found = "\n".join(problems(dirty, "fi", coach, DISPLAY_NAMES))
     for expected in ("True/False shown", "'new text' shown", "'work_trial'", "'in_use'", "'listening'",
-                     "raw JSON shown", "message key shown: work17.col.ref", "tile label cut: 'Työllistyneiden",
-                     "tile label cut: 'Tilanne", "coach column shows no display name: 'coach'",
+                     "raw JSON shown", "message key shown: work17.col.ref", "tile label cut (2×): 'Työllistyneiden",
+                     "'Tilanne päättäessä tuntematon'", "coach column shows no display name: 'coach'",
                      "language code shown bare: so", "TOL code shown bare: 81.21",
-                     "code shown in a cell: 'present'", "business id where a company name belongs",
-                     "field name shown raw", "code shown in a cell: 'totp'"):
+                     "'present' under 'Laji'", "business id where a company name belongs",
+                     "field name shown raw", "; 'totp'", "None/NaN shown",
+                     "number written the English way: 15.4"):
         assert expected in found, (expected, found)
     assert foreign(["http://127.0.0.1:9/x", "ws://127.0.0.1:9/_stcore/stream", "data:image/png;base64,x",
                     "https://fonts.gstatic.com/a.svg"], "http://127.0.0.1:9") == ["https://fonts.gstatic.com/a.svg"]

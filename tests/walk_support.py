@@ -71,6 +71,10 @@ _NATIVE_WORDS = {"sv": {"present", "register", "training", "email"}, "fi": {"ema
 SNAKE_CASE = re.compile(r"(?<![\w./@-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w@-]|\.\w)")
 TRUE_FALSE = re.compile(r"\b(?:True|False)\b")
 TOL_CODE = re.compile(r"\d{2}\.\d{2}")
+# Python's and pandas' empty values shown as text (a grid shows a missing number as "None").
+NULLS = re.compile(r"(?<![\w-])(?:None|nan|NaN|NaT|<NA>)(?![\w-])")
+# A decimal number in a cell written with a point: Finnish and Swedish write a comma.
+POINT_DECIMAL = re.compile(r"[-+−]?\d+\.\d+(?:\s?%)?")
 # The English words the app's message keys are made of ("field.day" -> "day"): one standing
 # alone in a cell, or before a colon ("day: 30.11.2026"), in the Finnish or Swedish app is a name
 # of the program shown instead of its label.
@@ -244,10 +248,14 @@ def problems(seen: Seen, lang: str, coach_header: str | None, names: set[str]) -
         if key in CATALOGUE_KEYS or ((key.count(".") >= 2 or key.split(".")[0] in KEY_NAMESPACES)
                                      and key.rsplit(".", 1)[1] not in FILE_ENDINGS):
             hit("message key shown", key)
+    for m in NULLS.finditer(all_text):
+        hit("None/NaN shown", _around(all_text, m))
     for cell in [*grid_text, *seen.cells]:
         value = cell.strip()
         if TOL_CODE.fullmatch(value):
             hit("TOL code shown bare", value)
+        elif lang in ("fi", "sv") and POINT_DECIMAL.fullmatch(value):
+            hit("number written the English way", value)
         if value in LANGUAGE_CODES:
             hit("language code shown bare", value)
     for tile in seen.tiles:
@@ -276,7 +284,18 @@ def problems(seen: Seen, lang: str, coach_header: str | None, names: set[str]) -
             for value in grid.column(coach_header):
                 if value and value not in names:
                     hit("coach column shows no display name", repr(value))
-    return found
+    return _grouped(found)
+
+
+def _grouped(lines: list[str]) -> list[str]:
+    """One line per kind of finding on a page: "kind (n×): first; second; third; …"."""
+    kinds: dict[str, list[str]] = {}
+    for line in lines:
+        kind, _, what = line.partition(": ")
+        kinds.setdefault(kind, []).append(what)
+    return [f"{kind}: {whats[0]}" if len(whats) == 1 else
+            f"{kind} ({len(whats)}×): " + "; ".join(whats[:3]) + ("; …" if len(whats) > 3 else "")
+            for kind, whats in kinds.items()]
 
 
 def _around(text: str, m: re.Match | None, width: int = 40) -> str:
