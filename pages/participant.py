@@ -31,7 +31,7 @@ tabs = st.tabs([t("work.tab.timeline"), t("work.tab.language"), t("work.tab.empl
 
 with tabs[0]:
     kinds = st.multiselect(t("work.timeline.show"), timeline.KINDS, default=timeline.KINDS, key="tl_kinds",
-                           placeholder=t("common.choose"),
+                           placeholder=t("common.choose"), select_all=False,  # Streamlit's "Select all" is English
                            format_func=core.mapper({k: t(f"work.event.{k}") for k in timeline.KINDS}))
     since = widgets.date_field("work.timeline.since", "tl_since", optional=True)
     until = widgets.date_field("work.timeline.until", "tl_until", optional=True)

@@ -11,9 +11,12 @@ it against the login_sessions table on every run (pilot/ui/session.py).
 """
 from __future__ import annotations
 
+import base64
 import functools
 import html
+import importlib.util
 from collections.abc import Callable
+from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 from starlette.concurrency import run_in_threadpool
@@ -57,40 +60,72 @@ def _with_lang(target: str, lang: str) -> str:
     return f"{parts.path}?{query}"
 
 
-_STYLE = """
-body { font-family: system-ui, sans-serif; background: #f4f6f8; margin: 0; color: #1b1f24; }
-main { max-width: 26rem; margin: 8vh auto; background: #fff; padding: 2rem; border-radius: .5rem;
-        box-shadow: 0 1px 4px rgba(0,0,0,.15); }
-h1 { font-size: 1.4rem; margin-top: 0; } label { display: block; margin-top: 1rem; font-weight: 600; }
-input { width: 100%; box-sizing: border-box; padding: .55rem; font-size: 1rem; margin-top: .3rem; }
+def _streamlit_font() -> str:
+    """The path Streamlit serves its text font (Source Sans) at, so the sign-in page is set in the
+    app's font from the app's own host; empty when it cannot be found (the system font then)."""
+    spec = importlib.util.find_spec("streamlit")  # located, not imported: pilot/ has no streamlit
+    if spec is None or spec.origin is None:
+        return ""
+    found = sorted((Path(spec.origin).parent / "static" / "static" / "media").glob("SourceSansVF-Upright*.woff2"))
+    return f"/static/media/{found[0].name}" if found else ""
+
+
+_FONT = _streamlit_font()
+# The favicon of the app's pages (pilot/ui/streamlit_texts.py), inline: no request leaves the host.
+_ICON = "data:image/svg+xml;base64," + base64.b64encode(
+    (Path(__file__).parent / "ui" / "favicon.svg").read_bytes()).decode("ascii")
+# The app's look (.streamlit/config.toml, pilot/ui/a11y.py): its font, text colour, the sidebar's
+# grey, the primary colour; the language picker stays in view at any width, a phone's too.
+_STYLE = ("""@font-face { font-family: "Source Sans"; src: url("%s") format("woff2"); font-weight: 200 900; }
+""" % _FONT if _FONT else "") + """
+body { font-family: "Source Sans", system-ui, sans-serif; background: #fff; margin: 0; color: #2f2d2b;
+       font-size: 1rem; line-height: 1.6; }
+header { background: #f8f8f7; border-bottom: 1px solid #e6e6e3; padding: .75rem 1.25rem; display: flex;
+         justify-content: flex-end; }
+.subtitle { color: #55534f; font-size: .9rem; margin: 0 0 1rem 0; }
+nav.lang { display: flex; flex-wrap: wrap; align-items: center; gap: .4rem; font-size: .95rem; }
+nav.lang a { color: #0050bb; padding: .2rem .6rem; border-radius: .5rem; border: 1px solid #d5d5d2;
+             text-decoration: none; background: #fff; }
+nav.lang a[aria-current] { background: #0050bb; color: #fff; border-color: #0050bb; font-weight: 600; }
+main { max-width: 26rem; margin: 2rem auto; padding: 0 1.25rem; }
+h1 { font-size: 2rem; font-weight: 700; margin: 0 0 .25rem 0; line-height: 1.2; }
+h2 { font-size: 1.4rem; font-weight: 600; }
+label { display: block; margin-top: 1rem; font-size: .9rem; }
+input { width: 100%; box-sizing: border-box; padding: .55rem .7rem; font: inherit; margin-top: .25rem;
+        background: #f0f0ee; border: 1px solid #8d8b87; border-radius: .5rem; color: inherit; }
+input:focus-visible, a:focus-visible, button:focus-visible { outline: 3px solid #0050bb; outline-offset: 2px; }
 button, a.button { display: block; text-align: center; text-decoration: none; margin-top: 1.4rem; width: 100%;
-          box-sizing: border-box; padding: .65rem; font-size: 1rem; background: #0b5cad; color: #fff;
-          border: 0; border-radius: .3rem; cursor: pointer; }
-.error { background: #fde8e8; color: #8a1c1c; padding: .6rem; border-radius: .3rem; }
+          box-sizing: border-box; padding: .6rem; font: inherit; font-weight: 600; background: #0050bb; color: #fff;
+          border: 0; border-radius: .5rem; cursor: pointer; }
+.error { background: #fde8e8; color: #8a1c1c; padding: .6rem .8rem; border-radius: .5rem; }
 code, .codes { font-family: ui-monospace, monospace; font-size: 1rem; word-break: break-all; }
 .codes { columns: 2; padding-left: 1.2rem; } .qr svg { width: 12rem; height: 12rem; }
-nav { margin-bottom: 1rem; font-size: .9rem; } nav a[aria-current] { font-weight: 700; }
 """
 
 
 def _page(lang: str, title: str, content: str, status_code: int = 200, switch_path: str | None = None,
           headers: dict[str, str] | None = None) -> HTMLResponse:
-    """One small HTML page of the sign-in flow (no JavaScript), in the user's language."""
+    """One page of the sign-in flow (no JavaScript) in the user's language, with the app's header,
+    look and language picker, so it reads as the same app before and after a failed attempt."""
     t = lambda key, **p: html.escape(i18n.t(key, lang, **p))  # noqa: E731
     switch = ""
     if switch_path is not None:
-        links = " · ".join(
-            f'<a href="{html.escape(switch_path)}{"&" if "?" in switch_path else "?"}lang={code}"'
-            f'{" aria-current=page" if code == lang else ""}>{name}</a>' for code, name in LANG_NAMES.items())
-        switch = f'<nav aria-label="{t("app.language")}">{links}</nav>'
+        links = "".join(
+            f'<a href="{html.escape(switch_path)}{"&" if "?" in switch_path else "?"}lang={code}" hreflang="{code}"'
+            f' lang="{code}"{" aria-current=true" if code == lang else ""}>{name}</a>'
+            for code, name in LANG_NAMES.items())
+        switch = f'<nav class="lang" aria-label="{t("app.language")}"><span>{t("app.language")}:</span>{links}</nav>'
     body = f"""<!doctype html>
 <html lang="{lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(title)} · {t("app.title")}</title>
+<link rel="icon" href="{_ICON}">
 <style>{_STYLE}</style></head>
-<body><main>
-{switch}
+<body>
+<header>{switch}</header>
+<main>
 <h1>{t("app.title")}</h1>
+<p class="subtitle">{t("app.subtitle")}</p>
 {content}
 </main></body></html>"""
     return HTMLResponse(body, status_code=status_code, headers={"Cache-Control": "no-store", **(headers or {})})
@@ -108,7 +143,8 @@ def login_page(lang: str, next_path: str = "/", error: str | None = None, userna
     single sign-on when it is configured)."""
     t = lambda key, **p: html.escape(i18n.t(key, lang, **p))  # noqa: E731
     sso_link = f'<p><a class="button" href="/account/sso">{t("auth.sso")}</a></p>' if sso else ""
-    content = f"""<p>{t("auth.intro")}</p>
+    content = f"""<h2>{t("auth.title")}</h2>
+<p>{t("auth.intro")}</p>
 {_error(lang, error, **params)}
 <form method="post" action="/account/login">
 <input type="hidden" name="ui_lang" value="{lang}">

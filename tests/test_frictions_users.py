@@ -80,3 +80,8 @@ def test_last_sign_in_of_an_english_reader_uses_the_english_clock(world) -> None
     frame = frame.set_index(i18n.t("admin.field.username", "en"))
     assert frame[i18n.t("frictions.users.last_sign_in", "en")]["admin-olli"] == \
         f"{local:%d.%m.%Y} {local:%H:%M}"
+
+
+def test_no_picker_offers_streamlits_english_select_all(world) -> None:  # noqa: F811
+    at = open_page(world, PAGE, "admin-olli", "fi")
+    assert at.multiselect and all(m.proto.select_all == 0 for m in at.multiselect)

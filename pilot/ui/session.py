@@ -14,6 +14,7 @@ still a real token validated against login_sessions, so tests exercise the same 
 """
 from __future__ import annotations
 
+import json
 from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
@@ -106,26 +107,18 @@ def login_url() -> str:
 
 
 def login_page() -> None:
-    """What a caller without a valid session sees: the sign-in form (posted to /account/login)."""
+    """What a caller without a valid session sees inside the app (the session ended while the page
+    was open: the guard of pilot/web.py sends every new page load to /account/login itself): the
+    browser is taken to that one sign-in page, which keeps the language, shows its language picker
+    on a phone too, and is the page a failed attempt comes back to. The link is there for a
+    browser that does not follow the script."""
     st.title(t("app.title"))
     st.caption(t("app.subtitle"))
     st.subheader(t("auth.title"))
-    st.html(f"""
-<form method="post" action="/account/login" style="max-width:22rem">
-<input type="hidden" name="ui_lang" value="{lang()}">
-<input type="hidden" name="next" value="{auth.safe_next(_here()).replace('"', '&quot;')}">
-<label for="pilot-username" style="display:block;font-weight:600">{t("auth.username")}</label>
-<input id="pilot-username" name="username" autocomplete="username" required
- style="width:100%;padding:.45rem;margin:.3rem 0 .8rem 0;box-sizing:border-box">
-<label for="pilot-password" style="display:block;font-weight:600">{t("auth.password")}</label>
-<input id="pilot-password" name="password" type="password" autocomplete="current-password" required
- style="width:100%;padding:.45rem;margin:.3rem 0 .8rem 0;box-sizing:border-box">
-<button type="submit" style="padding:.5rem 1.2rem">{t("auth.sign_in")}</button>
-</form>""")
-    st.markdown(f"[{t('auth.open_login_page')}]({login_url()})")
-    if sso_configured():
-        if st.button(t("auth.sso"), key="sso_login"):
-            st.login()
+    target = login_url()
+    st.markdown(f"[{t('auth.open_login_page')}]({target})")
+    quoted = json.dumps(target).replace("<", "\\u003c")  # no text of the address can close the script
+    st.html(f"<script>window.location.replace({quoted});</script>", unsafe_allow_javascript=True)
 
 
 def gate() -> Scope:

@@ -51,7 +51,7 @@ def add_form(scope: Scope, rows: list[dict[str, Any]], company_names: dict[int, 
         display_name = st.text_input(t("field.display_name"), key="user_add_display_name")
         email = st.text_input(t("admin.field.email"), help=t("admin.users.email_help"), key="user_add_email")
         bound = st.multiselect(t("admin.field.companies"), list(company_names), format_func=company_names.get,
-                               placeholder=t("common.choose"), key="user_add_companies")
+                               placeholder=t("common.choose"), key="user_add_companies", select_all=False)
         whole = st.checkbox(t("admin.field.whole_pilot"), help=t("admin.users.whole_pilot_help"),
                             key="user_add_whole_pilot")
         password = st.text_input(t("auth.password"), type="password", help=t("admin.users.password_help"),
@@ -87,7 +87,7 @@ def edit_form(scope: Scope, rows: list[dict[str, Any]], company_names: dict[int,
             email = st.text_input(t("admin.field.email"), user["email"] or "")
             current = core.read(lambda c: users.company_ids(c, chosen))
             bound = st.multiselect(t("admin.field.companies"), list(company_names), default=current,
-                                   format_func=company_names.get, placeholder=t("common.choose"))
+                                   format_func=company_names.get, placeholder=t("common.choose"), select_all=False)
             whole = st.checkbox(t("admin.field.whole_pilot"), user["whole_pilot"])
             disabled = st.checkbox(t("admin.field.disabled"), user["disabled"])
             password = st.text_input(t("admin.users.new_password"), type="password")
@@ -120,9 +120,12 @@ def reassign_form(scope: Scope) -> None:
         load = core.read(lambda c: users.caseload(c, source))
         with st.form(f"form_move_{source}"):
             picked = st.multiselect(t("admin.users.participants"), [p["id"] for p in load],
-                                    placeholder=t("common.choose"),
+                                    placeholder=t("common.choose"), select_all=False,
                                     format_func=lambda i: next(f"{p['code']} · {p['company_name']}"
                                                                for p in load if p["id"] == i))
+            # Streamlit's own "Select all" is English only: this box says it in the reader's language.
+            if st.checkbox(t("frictions.users.move_all"), key=f"move_all_{source}"):
+                picked = [p["id"] for p in load]
             target = st.selectbox(t("admin.users.to_coach"), [c for c in coach_names if c != source], index=None,
                                   placeholder=t("common.choose"),
                                   format_func=coach_names.get)
@@ -142,7 +145,7 @@ def second_factor_form(scope: Scope, rows: list[dict[str, Any]]) -> None:
     required = core.read(auth.totp_required_roles)
     with st.form("form_totp_roles"):
         roles = st.multiselect(t("signin.admin.roles"), list(ROLES), default=sorted(required, key=ROLES.index),
-                               format_func=role_label, help=t("signin.admin.roles_help"),
+                               format_func=role_label, help=t("signin.admin.roles_help"), select_all=False,
                                placeholder=t("common.choose"))
         if st.form_submit_button(t("signin.admin.save_roles"), type="primary"):
             if core.write(lambda c: auth.set_totp_roles(c, scope, set(roles)) or True):
