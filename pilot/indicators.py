@@ -147,18 +147,7 @@ FOLLOWUP_NEAREST = """
       AND f.contacted_on <= CAST(pts.exited_on + INTERVAL '8 months' AS DATE)
 """
 
-_PARTICIPANT_SQL = f"""
-WITH base AS ({_PARTICIPANTS_AT_R}),
-pts AS (
-    SELECT b.id, b.company_id, b.enrolled_on, b.exited_on,
-        CASE WHEN b.exited_on <= :r
-             THEN CAST(b.exited_on + INTERVAL '6 months' AS DATE) END AS followup_on
-    FROM base b
-),
--- The 6-month follow-up as of R: of the reached follow-ups in the window (exit + 5 months ..
--- exit + 8 months, both included, contacted on or before R) the one nearest exit + 6 months, a tie
--- going to the later. Only the followups table: an employment row never stands in for one.
-fu AS ({FOLLOWUP_NEAREST}),
+_EMPLOYMENT_AT_R = """
 -- The dated employment row in force at enrolment and exit: one grouping pass over
 -- each participant's rows (three correlated look-ups took twice as long at national size).
 rows_on AS (
@@ -179,7 +168,20 @@ s AS (
     LEFT JOIN employment e1 ON e1.participant_id = r.id AND e1.effective_on = r.exit_row_on
     LEFT JOIN fu ON fu.participant_id = r.id AND fu.nearest = 1
 )
-SELECT
+"""
+_PARTICIPANT_SQL = f"""
+WITH base AS ({_PARTICIPANTS_AT_R}),
+pts AS (
+    SELECT b.id, b.company_id, b.enrolled_on, b.exited_on,
+        CASE WHEN b.exited_on <= :r
+             THEN CAST(b.exited_on + INTERVAL '6 months' AS DATE) END AS followup_on
+    FROM base b
+),
+-- The 6-month follow-up as of R: of the reached follow-ups in the window (exit + 5 months ..
+-- exit + 8 months, both included, contacted on or before R) the one nearest exit + 6 months, a tie
+-- going to the later. Only the followups table: an employment row never stands in for one.
+fu AS ({FOLLOWUP_NEAREST}),
+{_EMPLOYMENT_AT_R}SELECT
     COUNT(*) AS participants_enrolled,
     COALESCE(SUM(CASE WHEN s.exited_on IS NULL OR s.exited_on > :r THEN 1 ELSE 0 END), 0)
         AS participants_active,
@@ -204,6 +206,18 @@ SELECT
         THEN 1 ELSE 0 END), 0) AS improved_6m
 FROM s
 """
+
+# The same from PostgreSQL's participant_status (records/aggregates.py): each participant's rows in
+# force at enrolment and exit kept by the database, instead of grouping every employment row.
+_PARTICIPANT_STATUS_SQL = _PARTICIPANT_SQL.replace(_EMPLOYMENT_AT_R, """s AS (
+    SELECT pts.id, pts.company_id, pts.exited_on, pts.followup_on,
+        st.enrol_status, st.enrol_hours, st.exit_status, st.exit_subsidised,
+        fu.status AS followup_status, fu.weekly_hours AS followup_hours
+    FROM pts
+    LEFT JOIN participant_status st ON st.participant_id = pts.id
+    LEFT JOIN fu ON fu.participant_id = pts.id AND fu.nearest = 1
+)
+""")
 
 # Sessions with their own totals of marks (pilot/records/attendance_totals.py): one scan of
 # sessions. Used when no person-level filter applies and the totals add up to the attendance rows.
@@ -456,7 +470,9 @@ def compute(conn: Connection, as_of: date, company_id: int | None = None, *,
     def run(sql: str, **fragments: str):
         return conn.execute(sa.text(sql.format(**fragments)), params)
 
-    p = run(_PARTICIPANT_SQL, company=where.participants()).mappings().one()
+    summed = aggregates.ready(conn)  # PostgreSQL's whole-pilot aggregates (records/aggregates.py)
+    statuses = _PARTICIPANT_STATUS_SQL if summed and aggregates.statuses_hold(conn) else _PARTICIPANT_SQL
+    p = run(statuses, company=where.participants()).mappings().one()
     enrolled = int(p["participants_enrolled"])
     exited = int(p["participants_exited"])
     employed_at_exit = int(p["employed_at_exit"])
@@ -466,7 +482,6 @@ def compute(conn: Connection, as_of: date, company_id: int | None = None, *,
     improved = int(p["improved_6m"])
 
     company_s = where.company("s.company_id")
-    summed = aggregates.ready(conn)  # PostgreSQL's whole-pilot aggregates (records/aggregates.py)
     if summed and not where.params:
         s = run(aggregates.SESSION_TOTALS_SQL).mappings().one()
     elif where.by_person or not attendance_totals.consistent(conn, company_s, where.params):

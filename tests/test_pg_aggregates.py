@@ -5,6 +5,7 @@ recomputation from the rows (the triggers run in the writing transaction, whoeve
 indicators and the dashboard give exactly the same figures from the aggregates as from the rows,
 at several reference dates; a disabled trigger or counts that do not add up are noticed and the
 rows are read instead; and migrating an older database fills the aggregates from its rows.
+(participant_status: each participant's employment rows in force at enrolment and exit.)
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from sqlalchemy.engine import Engine
 
 from pilot import dashboard, db, indicators, workbook
 from pilot.access import SYSTEM, Scope
-from pilot.records import aggregates, assessments, benchdata, privacy, removed, sessions
+from pilot.records import aggregates, assessments, benchdata, employment, participants, privacy, removed, sessions
 from pilot.records.bulk import ids_by_key, insert_many
 from tests.conftest import TEST_PG, _pg_url_with_schema
 from tests.test_attendance_totals import random_world
@@ -60,6 +61,15 @@ def _assessments(engine: Engine, seed: int, count: int = 120) -> None:
                 seen.add(key)
                 rows.append(row)
         insert_many(conn, "assessments", rows, batch=33)
+        jobs = []
+        for pid in people:  # employment rows before, at and after enrolment and exit
+            for _ in range(rng.randrange(4)):
+                status = rng.choice(("permanent", "fixed_term", "training", "unemployed", "work_trial"))
+                jobs.append({"participant_id": pid, "effective_on": date(2024, 1, 1) + timedelta(days=rng.randrange(800)),
+                             "status": status, "weekly_hours": rng.choice((None, 20, 37.5)),
+                             "subsidised": status == "permanent" and rng.random() < 0.5})
+        unique = {(j["participant_id"], j["effective_on"]): j for j in jobs}
+        insert_many(conn, "employment", list(unique.values()))
 
 
 def _figures(engine: Engine, as_of: date) -> tuple[Any, ...]:
@@ -161,10 +171,37 @@ def test_every_write_path_keeps_the_aggregates(engine: Engine, tmp_path: Path,
     privacy.anonymise(engine, ADMIN, b, "retention period over")
     _checked(engine)
 
+    with db.transaction(engine) as conn:  # employment: a change recorded, replaced, corrected, removed
+        employment.record_change(conn, ADMIN, a, {"effective_on": date(2024, 1, 20), "status": "fixed_term",
+                                                  "weekly_hours": 30, "subsidised": False})
+        employment.record_change(conn, ADMIN, a, {"effective_on": date(2024, 1, 20), "status": "permanent",
+                                                  "weekly_hours": 30, "subsidised": True})
+        row = conn.execute(sa.text("SELECT id, version FROM employment WHERE participant_id = :p "
+                                   "AND effective_on = DATE '2024-01-20'"), {"p": a}).one()
+    _checked(engine)
+    with db.transaction(engine) as conn:
+        version = employment.edit_change(conn, ADMIN, row.id, row.version, {"effective_on": date(2023, 12, 1)})
+    _checked(engine)
+    with db.transaction(engine) as conn:
+        employment.remove_change(conn, ADMIN, row.id, version, "wrong date")
+    _checked(engine)
+    with engine.connect() as conn:  # a participant enrolled earlier, then exited with a status
+        version = participants.get_participant(conn, ADMIN, a)["version"]
+    with db.transaction(engine) as conn:
+        version = participants.update_participant(conn, ADMIN, a, version, {"enrolled_on": date(2023, 11, 1)})
+    _checked(engine)
+    with db.transaction(engine) as conn:
+        participants.exit_participant(conn, ADMIN, a, version, date(2025, 1, 31),
+                                      {"status": "apprenticeship", "weekly_hours": 25, "subsidised": True})
+    _checked(engine)
+
     with db.transaction(engine) as conn:  # hand-written SQL outside the app
         conn.execute(sa.text("UPDATE sessions SET minutes = minutes + 5, held_on = held_on + 1 WHERE MOD(id, 3) = 0"))
         conn.execute(sa.text("DELETE FROM assessments WHERE MOD(id, 4) = 0"))
         conn.execute(sa.text("UPDATE assessments SET assessed_on = assessed_on - 30 WHERE MOD(id, 5) = 0"))
+        conn.execute(sa.text("UPDATE employment SET status = 'training', subsidised = FALSE WHERE MOD(id, 3) = 0"))
+        conn.execute(sa.text("DELETE FROM employment WHERE MOD(id, 7) = 0"))
+        conn.execute(sa.text("UPDATE participants SET exited_on = enrolled_on + 200 WHERE MOD(id, 4) = 0"))
     _checked(engine)
     _both_ways(engine, monkeypatch, DAYS)
 

@@ -12,6 +12,10 @@ PostgreSQL (a row store) took seconds for each. Three small tables answer them i
 - ``attendance_counts``: the number of attendance rows, in 16 shards (session id mod 16) so that
   concurrent writers rarely wait on the same row. Their sum against the marks summed in
   session_days is the readers' check that the sessions' totals add up to the attendance rows.
+- ``participant_status``: per participant, the employment row in force at enrolment (status,
+  weekly hours) and at exit (status, subsidised), which the indicators otherwise find by grouping
+  every employment row. Neither depends on R for a participant the indicators count (enrolled on
+  or before R; exit figures only when exited on or before R).
 - ``assessment_spans``: per participant and skill, over the non-self assessments, the first and
   last date and the packed (date, level) minimum and maximum the language gain is computed from
   (pilot/indicators.py gains_sql). A span whose last date is after R is read from the rows instead.
@@ -59,7 +63,23 @@ TABLES = [
         hi BIGINT NOT NULL,
         PRIMARY KEY (participant_id, skill))""",
     "CREATE INDEX assessment_spans_last_idx ON assessment_spans (last_on)",
+    """CREATE TABLE participant_status (
+        participant_id BIGINT PRIMARY KEY,
+        enrol_status VARCHAR(16),
+        enrol_hours NUMERIC(4, 1),
+        exit_status VARCHAR(16),
+        exit_subsidised BOOLEAN)""",
 ]
+
+# The employment rows in force at enrolment and at exit of some participants, from the rows.
+STATUS_SELECT = """
+    SELECT p.id, e0.status, e0.weekly_hours, e1.status, e1.subsidised
+    FROM participants p
+    LEFT JOIN employment e0 ON e0.participant_id = p.id AND e0.effective_on = (
+        SELECT MAX(x.effective_on) FROM employment x WHERE x.participant_id = p.id AND x.effective_on <= p.enrolled_on)
+    LEFT JOIN employment e1 ON e1.participant_id = p.id AND e1.effective_on = (
+        SELECT MAX(x.effective_on) FROM employment x WHERE x.participant_id = p.id AND x.effective_on <= p.exited_on)
+"""
 
 
 def _session_delta(source: str, sign: str) -> str:
@@ -98,6 +118,15 @@ _SPANS_OF = """
     GROUP BY a.participant_id, a.skill;"""
 
 
+# Participants some written rows touch ({ids}: a query of participant ids), recomputed, under a lock
+# on each participant so that two writers of one participant's rows cannot leave a stale status.
+_STATUS_OF = """
+    PERFORM 1 FROM participants WHERE id IN ({ids}) ORDER BY id FOR NO KEY UPDATE;
+    DELETE FROM participant_status WHERE participant_id IN ({ids});
+    INSERT INTO participant_status (participant_id, enrol_status, enrol_hours, exit_status, exit_subsidised)
+    """ + STATUS_SELECT + """ WHERE p.id IN ({ids});"""
+
+
 def _function(name: str, body: str) -> str:
     return (f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $body$\nBEGIN\n{body}\n"
             "RETURN NULL;\nEND\n$body$")
@@ -119,6 +148,11 @@ FUNCTIONS = [
                                                                   ordinal=ORDINAL))
       for op, sources in (("ins", ("new_rows",)), ("del", ("old_rows",)), ("upd", ("old_rows", "new_rows")))),
     _function("pilot_agg_assessments_trunc", "DELETE FROM assessment_spans;"),
+    *(_function(f"pilot_agg_{table}_{op}", _STATUS_OF.format(ids=ids))
+      for table, key in (("employment", "participant_id"), ("participants", "id"))
+      for op, ids in (("ins", f"SELECT {key} FROM new_rows"), ("del", f"SELECT {key} FROM old_rows"),
+                      ("upd", f"SELECT {key} FROM old_rows UNION SELECT {key} FROM new_rows"))),
+    _function("pilot_agg_employment_trunc", "DELETE FROM participant_status;"),
 ]
 
 
@@ -133,7 +167,9 @@ def _trigger(table: str, op: str) -> str:
 
 TRIGGERS = [_trigger("sessions", op) for op in ("ins", "del", "upd", "trunc")] \
     + [_trigger("attendance", op) for op in ("ins", "del", "trunc")] \
-    + [_trigger("assessments", op) for op in ("ins", "del", "upd", "trunc")]
+    + [_trigger("assessments", op) for op in ("ins", "del", "upd", "trunc")] \
+    + [_trigger("employment", op) for op in ("ins", "del", "upd", "trunc")] \
+    + [_trigger("participants", op) for op in ("ins", "del", "upd")]
 
 BACKFILL = [
     _session_delta("sessions", "").rstrip(";"),
@@ -142,6 +178,8 @@ BACKFILL = [
     SELECT a.participant_id, a.skill, MIN(a.assessed_on), MAX(a.assessed_on),
         MIN({DAYS} + 99 - {ORDINAL}), MAX({DAYS} + {ORDINAL})
     FROM assessments a WHERE a.source <> 'self' GROUP BY a.participant_id, a.skill""",
+    "INSERT INTO participant_status (participant_id, enrol_status, enrol_hours, exit_status, exit_subsidised) "
+    + STATUS_SELECT,
 ]
 
 
@@ -152,3 +190,4 @@ def upgrade(conn: Connection, backend: str) -> None:
         conn.exec_driver_sql(statement)
     conn.execute(sa.text("ANALYZE session_days"))
     conn.execute(sa.text("ANALYZE assessment_spans"))
+    conn.execute(sa.text("ANALYZE participant_status"))

@@ -1,8 +1,9 @@
 """Whole-pilot aggregates on PostgreSQL (migration 014): what the readers may take from them.
 
 ``session_days`` (per day and session kind: sessions, minutes, marks, present x minutes),
-``attendance_counts`` (attendance rows, in shards) and ``assessment_spans`` (per participant and
-skill: first and last non-self date, packed first and last level) are kept by triggers in the
+``attendance_counts`` (attendance rows, in shards), ``assessment_spans`` (per participant and
+skill: first and last non-self date, packed first and last level) and ``participant_status``
+(per participant: the employment rows in force at enrolment and exit) are kept by triggers in the
 transaction of every write, whoever writes (see the migration's docstring).
 
 ``ready()`` is the readers' check, the same guarantee as attendance_totals.consistent(): the
@@ -24,11 +25,13 @@ from pilot.db import MIGRATIONS
 
 TRIGGERS = tuple(f"pilot_agg_{table}_{op}" for table, ops in (
     ("sessions", ("ins", "del", "upd", "trunc")), ("attendance", ("ins", "del", "trunc")),
-    ("assessments", ("ins", "del", "upd", "trunc"))) for op in ops)
+    ("assessments", ("ins", "del", "upd", "trunc")), ("employment", ("ins", "del", "upd", "trunc")),
+    ("participants", ("ins", "del", "upd"))) for op in ops)
 
 _TRIGGERS_ON = """
 SELECT COUNT(*) FROM pg_trigger t
-WHERE t.tgrelid IN (to_regclass('sessions'), to_regclass('attendance'), to_regclass('assessments'))
+WHERE t.tgrelid IN (to_regclass('sessions'), to_regclass('attendance'), to_regclass('assessments'),
+                    to_regclass('employment'), to_regclass('participants'))
   AND t.tgname IN (SELECT UNNEST(CAST(:names AS VARCHAR[]))) AND t.tgenabled IN ('O', 'A')
 """
 _MARKS_ADD_UP = """
@@ -46,6 +49,14 @@ def ready(conn: Connection) -> bool:
         return False
     rows, marks = conn.execute(sa.text(_MARKS_ADD_UP)).one()
     return int(rows) == int(marks)
+
+
+def statuses_hold(conn: Connection) -> bool:
+    """Whether participant_status has a row for every participant (two counts of about 200 000
+    rows at national size: called once per computation of the indicators, after ready())."""
+    held, people = conn.execute(sa.text(
+        "SELECT (SELECT COUNT(*) FROM participant_status), (SELECT COUNT(*) FROM participants)")).one()
+    return int(held) == int(people)
 
 
 # The figures of pilot.indicators' session part for the whole pilot, from the day totals.
@@ -114,7 +125,9 @@ def recomputed(conn: Connection) -> dict[str, list[tuple]]:
     spans = [tuple(r) for r in conn.execute(sa.text(
         m.BACKFILL[2].replace("INSERT INTO assessment_spans (participant_id, skill, first_on, last_on, lo, hi)", "")
         + " ORDER BY 1, 2"))]
-    return {"session_days": days, "attendance_rows": [(int(count),)], "assessment_spans": spans}
+    status = [tuple(r) for r in conn.execute(sa.text(m.STATUS_SELECT + " ORDER BY 1"))]
+    return {"session_days": days, "attendance_rows": [(int(count),)], "assessment_spans": spans,
+            "participant_status": status}
 
 
 def stored(conn: Connection) -> dict[str, list[tuple]]:
@@ -127,7 +140,11 @@ def stored(conn: Connection) -> dict[str, list[tuple]]:
     count = conn.execute(sa.text("SELECT COALESCE(SUM(n), 0) FROM attendance_counts")).scalar_one()
     spans = [tuple(r) for r in conn.execute(sa.text(
         "SELECT participant_id, skill, first_on, last_on, lo, hi FROM assessment_spans ORDER BY 1, 2"))]
-    return {"session_days": days, "attendance_rows": [(int(count),)], "assessment_spans": spans}
+    status = [tuple(r) for r in conn.execute(sa.text(
+        "SELECT participant_id, enrol_status, enrol_hours, exit_status, exit_subsidised FROM participant_status "
+        "ORDER BY 1"))]
+    return {"session_days": days, "attendance_rows": [(int(count),)], "assessment_spans": spans,
+            "participant_status": status}
 
 
 def verify(conn: Connection) -> bool:

@@ -335,14 +335,18 @@ def employment_status(conn: Connection, scope: Scope, as_of: date, filters: Filt
     exact = _exact(conn, scope, as_of, filters, exact)
     where, params = _participant_where(scope, filters)
     params["r"] = as_of
+    if aggregates.ready(conn) and aggregates.statuses_hold(conn):  # PostgreSQL keeps it per participant
+        at_exit = "(SELECT st.exit_status FROM participant_status st WHERE st.participant_id = pts.id)"
+    else:
+        at_exit = ("(SELECT e.status FROM employment e WHERE e.participant_id = pts.id "
+                   "AND e.effective_on <= pts.exited_on ORDER BY e.effective_on DESC LIMIT 1)")
     sql = (
         "WITH pts AS (SELECT p.id, p.exited_on, "
         "CAST(p.exited_on + INTERVAL '6 months' AS DATE) AS followup_on FROM participants p "
         f"WHERE {' AND '.join(where)} AND p.exited_on IS NOT NULL AND p.exited_on <= :r), "
         f"fu AS ({indicators.FOLLOWUP_NEAREST}), "
         "y AS (SELECT pts.id, pts.followup_on, "
-        "(SELECT e.status FROM employment e WHERE e.participant_id = pts.id "
-        " AND e.effective_on <= pts.exited_on ORDER BY e.effective_on DESC LIMIT 1) AS at_exit, "
+        f"{at_exit} AS at_exit, "
         "fu.status AS after_6m FROM pts LEFT JOIN fu ON fu.participant_id = pts.id AND fu.nearest = 1) "
         "SELECT 'exit' AS point, COALESCE(at_exit, 'unknown') AS status, COUNT(*) AS n FROM y GROUP BY 2 "
         "UNION ALL "
