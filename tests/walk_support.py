@@ -119,7 +119,7 @@ class Seen:
     text: str
     tiles: list[dict]
     grids: list[Grid]
-    cells: list[str]        # cells of st.table / Markdown tables, the values of pickers and fields
+    cells: list[str]        # cells of st.table / Markdown tables, the values the pickers show
 
 
 def read_grids(page) -> list[Grid]:
@@ -211,10 +211,10 @@ def read_page(page, with_grids: bool = True) -> Seen:
     cells = page.evaluate("""() => [
         ...Array.from(document.querySelectorAll('[data-testid=stMain] table td, [data-testid=stMain] table th'))
             .filter(td => !td.closest('canvas') && td.checkVisibility()).map(td => td.innerText.trim()),
-        // what a picker shows chosen, and what a field holds, is the value of its input
-        ...Array.from(document.querySelectorAll('input, textarea'))
-            .filter(el => !['hidden', 'password', 'checkbox', 'radio', 'file'].includes(el.type) && el.checkVisibility())
-            .map(el => (el.value || '').trim()),
+        // what a picker shows chosen is the value of its input (a text field holds what was typed,
+        // a TOL code in the company form, say: not checked)
+        ...Array.from(document.querySelectorAll('input[role=combobox]'))
+            .filter(el => el.checkVisibility()).map(el => (el.value || '').trim()),
     ]""")
     return Seen(text, tiles, read_grids(page) if with_grids else [], [c for c in cells if c])
 
