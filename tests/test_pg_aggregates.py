@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine
 from pilot import dashboard, db, indicators, workbook
 from pilot.access import SYSTEM, Scope
 from pilot.records import aggregates, assessments, benchdata, employment, participants, privacy, removed, sessions
-from pilot.records.bulk import ids_by_key, insert_many
+from pilot.records.bulk import insert_many
 from tests.conftest import TEST_PG, _pg_url_with_schema
 from tests.test_attendance_totals import random_world
 
