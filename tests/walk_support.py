@@ -73,6 +73,7 @@ TRUE_FALSE = re.compile(r"\b(?:True|False)\b")
 TOL_CODE = re.compile(r"\d{2}\.\d{2}")
 # Python's and pandas' empty values shown as text (a grid shows a missing number as "None").
 NULLS = re.compile(r"(?<![\w-])(?:None|nan|NaN|NaT|<NA>)(?![\w-])")
+PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 # A decimal number in a cell written with a point: Finnish and Swedish write a comma.
 POINT_DECIMAL = re.compile(r"[-+−]?\d+\.\d+(?:\s?%)?")
 # The English words the app's message keys are made of ("field.day" -> "day"): one standing
@@ -279,6 +280,14 @@ def problems(seen: Seen, lang: str, coach_header: str | None, names: set[str]) -
         for m in FIELD_NAME.finditer(all_text):
             if m.group(1) in KEY_WORDS:
                 hit("field name shown raw", _around(all_text, m))
+    for grid in seen.grids:
+        # a missing number is drawn as a grey "None" on the canvas; glide's accessible table has ""
+        # for it: a number column (every filled cell a plain number) with an empty cell shows "None"
+        for col, header in grid.headers.items():
+            values = [text.strip() for (c, _r), text in grid.cells.items() if c == col]
+            filled = [v for v in values if v]
+            if filled and len(filled) < len(values) and all(PLAIN_NUMBER.fullmatch(v) for v in filled):
+                hit("None/NaN shown", f"empty cells of the number column {header!r} draw 'None'")
     if coach_header:
         for grid in seen.grids:
             for value in grid.column(coach_header):
