@@ -160,7 +160,7 @@ def test_bench_command_at_pilot_scale(tmp_path: Path, monkeypatch: pytest.Monkey
     for measure in bench_browser.MEASURES:
         p50, p95 = figures[f"browser_{measure}_p50_s"], figures[f"browser_{measure}_p95_s"]
         assert isinstance(p50, float) and 0 < p50 <= p95 < 300, measure
-        assert len(figures[f"browser_{measure}_runs_s"]) == 2
+        assert len(figures[f"browser_{measure}_runs_s"]) == 2 and figures[f"browser_{measure}_first_s"] > 0
     lines = {line.split("  ")[0]: line for line in printed.splitlines()}
     for key, (target, _) in bench_browser.TARGETS.items():
         line = lines[t(f"bench.row.{key}", "en")]
