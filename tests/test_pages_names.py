@@ -177,3 +177,26 @@ def test_export_file_keeps_codes_and_carries_the_same_data_in_words(app_db):
     assert "somaliska (so)" in readable and "Deltagarens uppgifter" in readable
     for raw in ("work_trial", "listening", "present", "null", "effective_on", "share_with_employer", "true"):
         assert raw not in readable, raw
+
+
+def test_company_form_and_list_show_the_industry_by_name_and_keep_the_code(app_db):
+    at = page("coach", app_db, "companies")
+    frame = table(at, "Toimiala")
+    assert "87.30 · Sosiaalihuollon laitospalvelut" in set(frame["Toimiala"])
+    assert not any(re.fullmatch(r"\d{2}\.\d{2}", v) for v in frame["Toimiala"])
+    engine = db.shared_engine(str(app_db))
+    with engine.connect() as conn:
+        from pilot.records import companies
+        kielo = companies.find_by_business_id(conn, ADMIN, demo.COMPANY_IDS[2])
+    at.session_state["company_open"] = kielo["id"]
+    at.run()
+    picker = at.selectbox(key=f"form_company_edit_{kielo['id']}_industry")
+    assert picker.value == "87.30"
+    assert picker.format_func("87.30") == "87.30 · Sosiaalihuollon laitospalvelut"
+    assert "Q · Terveys- ja sosiaalipalvelut" in picker.options
+    picker.select("88")  # inside the form: sent with the submit
+    next(b for b in at.button if b.key and b.key.startswith(f"FormSubmitter:form_company_edit_{kielo['id']}-")).click()
+    at.run()
+    assert not at.exception, at.exception
+    with engine.connect() as conn:
+        assert companies.get_company(conn, ADMIN, kielo["id"])["industry"] == "88"

@@ -12,7 +12,7 @@ from pilot.access import Scope
 from pilot.domain import codes
 from pilot.domain.validation import check_company
 from pilot.records import companies
-from pilot.ui import core, widgets
+from pilot.ui import core, names, widgets
 from pilot.ui.core import t
 from pilot.ui.safe import md
 
@@ -30,8 +30,9 @@ def company_form(prefix: str, current: dict | None) -> dict[str, Any]:
     widgets.field_errors(problems, "name")
     c1, c2 = st.columns(2)
     with c1:
-        values["industry"] = st.text_input(t("field.industry"), value=cur.get("industry") or "",
-                                           key=f"{prefix}_industry", help=t("companies.industry_help"))
+        # TOL 2008 by name (pilot/ui/names.py): a deeper code can still be typed
+        values["industry"] = names.industry_picker(f"{prefix}_industry", cur.get("industry"),
+                                                   help_text=t("companies.industry_help"))
         widgets.field_errors(problems, "industry")
         values["joined_on"] = widgets.date_field("field.joined_on", f"{prefix}_joined", cur.get("joined_on"))
         widgets.field_errors(problems, "joined_on")

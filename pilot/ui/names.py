@@ -56,3 +56,19 @@ def timestamp(moment: Any) -> str:
 def company(business_id: str | None) -> str:
     """A Y-tunnus as the company's name (one outside the user's scope keeps its Y-tunnus)."""
     return names.company_by_business_id(business_id, lookups())
+
+
+def industry_picker(key: str, value: str | None, help_text: str | None = None) -> str:
+    """The company's TOL 2008 industry as "87.30 · <name>": the sections and divisions to pick
+    from, any deeper code typed (validated as before); "" when none is chosen."""
+    from pilot.domain import tol
+    from pilot.ui import widgets
+    options = [*tol.sections(), *tol.divisions()]
+    if value and value not in options:
+        options.insert(0, value)
+    widgets.keep_choice(key, options, lambda code, language: tol.label(code, language))
+    current = core.lang()
+    chosen = st.selectbox(core.t("field.industry"), options, index=options.index(value) if value else None,
+                          key=key, format_func=lambda code: tol.label(code, current), accept_new_options=True,
+                          placeholder=core.t("forms.choose"), help=help_text)
+    return (chosen or "").strip()
