@@ -1,18 +1,22 @@
 """Issue 17: every role walks its pages in Finnish and Swedish, on a laptop (1366×900) and a phone
 (390×844), in a real Chromium. A page fails on a visible code (a raw code of the app, a message
-key, a TOL code or a first-language code shown bare, a username where the coach's name belongs),
-a cut tile label, ``True``/``False``, "new text", raw JSON, an error box, or a request to any host
-other than the app's. Every page is photographed: test-artifacts/walk/<role>-<lang>-<width>-<page>.png,
-and each case writes its findings to test-artifacts/walk/findings-<role>-<lang>-<width>.txt.
+key, a TOL code or a first-language code shown bare, a username where the coach's name belongs, a
+Y-tunnus for a company, an English field name), a cut tile label or value, ``True``/``False``,
+``None``/``NaN``, a decimal point in a Finnish or Swedish table, "new text", raw JSON, an error box,
+or a request to any host other than the app's. Every page is photographed in full:
+test-artifacts/walk/<role>-<lang>-<width>-<page>.png; each case writes its findings to
+test-artifacts/walk/findings-<role>-<lang>.txt.
 
 The pages are the ones the role's navigation shows (read from the sidebar, never listed here),
-plus one participant's page (each of its tabs) and one company's page where the role has them.
-Data-grid cells do not depend on the width: they are read (scrolled through) at 1366 only; at 390
-the text, the tiles, the requests and the screenshots are checked.
+plus one participant's page (each of its tabs) and one company's page where the role has them;
+a page's expanders are opened so what they hold is checked too. Each page is opened once (by its
+sidebar link, as a user does) and checked at both widths: a resize does not rerun the script.
+Data-grid cells do not depend on the width: they are read (scrolled through) at 1366; at 390 the
+text, the tiles and the screenshot are checked. Every wait is on Streamlit's script state.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -37,7 +41,6 @@ class Account:
     state: dict
     links: list[str]
     participant: str | None = None
-    notes: list[str] = field(default_factory=list)
 
 
 _ACCOUNTS: dict[tuple[str, str], Account] = {}

@@ -19,7 +19,6 @@ from pilot.domain import codes
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts" / "walk"
-DEMO_USERNAMES = ("admin", "coach", "coach2", "employer", "services")
 
 
 # ---- waiting -------------------------------------------------------------------------------------
