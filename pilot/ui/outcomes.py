@@ -84,14 +84,23 @@ DASHBOARD_SECTIONS: tuple[tuple[str, str], ...] = (
 
 def section_picker(sections: tuple[tuple[str, str], ...], key: str) -> str:
     """Which section to draw: one segmented control whose choice is kept in the address
-    (?<key>=<section>), so a reload or a shared link opens the same section. Only the chosen
+    (?<key>=<section code>), so a reload or a shared link opens the same section. Only the chosen
     section is built and sent to the browser (st.tabs would build and draw every one)."""
     names = {value: t(message) for value, message in sections}
     first = sections[0][0]
-    chosen = st.segmented_control(t("outcomes.section"), list(names), default=first, required=True,
-                                  format_func=names.__getitem__, key=key, bind="query-params",
+    if st.session_state.get(key) not in names:  # a new visit: the address says which section
+        wanted = st.query_params.get(key)
+        st.session_state[key] = wanted if wanted in names else first
+    chosen = st.segmented_control(t("outcomes.section"), list(names), required=True,
+                                  format_func=names.__getitem__, key=key,
                                   label_visibility="collapsed", width="stretch")
-    return chosen if chosen in names else first
+    chosen = chosen if chosen in names else first
+    # The code, not the translated name, goes in the address: a link works in every language.
+    if chosen == first:
+        st.query_params.pop(key, None)
+    else:
+        st.query_params[key] = chosen
+    return chosen
 
 
 # ---- tiles ------------------------------------------------------------------------------------
