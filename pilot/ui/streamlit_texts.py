@@ -73,7 +73,7 @@ def style(lang: str) -> str:
 [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {{
   visibility: hidden; font-size: 0; }}
 [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {{
-  visibility: visible; font-size: 1rem; content: {button}; }}
+  visibility: visible; font-size: .875rem; content: {button}; }}
 [data-testid="stFileUploaderDropzoneInstructions"] span {{ visibility: hidden; font-size: 0; }}
 [data-testid="stFileUploaderDropzoneInstructions"] span::after {{
   visibility: visible; font-size: .875rem; content: {limit}; }}
