@@ -203,7 +203,7 @@ def test_the_checks_find_what_they_look_for() -> None:
                         {"label": {"text": "Tilanne päättäessä tuntematon", "clipped": True}, "value": None}],
                  grids=[Grid({0: "Koodi", 1: coach, 2: "Ensikieli", 3: "Toimiala", 4: "Laji", 5: "Muutos", 6: "h"},
                              {(0, 0): "P-0001", (1, 0): "coach", (2, 0): "so", (3, 0): "81.21",
-                              (4, 0): "present", (5, 0): "None", (6, 0): "15.4", (6, 1): ""})],
+                              (4, 0): "present", (5, 0): "None", (6, 0): "15.4", (6, 1): ""}, missing=[6])],
                  cells=["totp"])
     found = "\n".join(problems(dirty, "fi", coach, DISPLAY_NAMES))
     for expected in ("True/False shown", "'new text' shown", "'work_trial'", "'in_use'", "'listening'",
@@ -213,7 +213,7 @@ def test_the_checks_find_what_they_look_for() -> None:
                      "'present' under 'Laji'", "business id where a company name belongs",
                      "field name shown raw", "; 'totp'", "None/NaN shown",
                      "number written the English way: 15.4",
-                     "empty cells of the number column 'h' draw 'None'"):
+                     "a missing value in the column 'h' is drawn as 'None'"):
         assert expected in found, (expected, found)
     assert foreign(["http://127.0.0.1:9/x", "ws://127.0.0.1:9/_stcore/stream", "data:image/png;base64,x",
                     "https://fonts.gstatic.com/a.svg"], "http://127.0.0.1:9") == ["https://fonts.gstatic.com/a.svg"]

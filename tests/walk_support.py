@@ -72,7 +72,6 @@ TRUE_FALSE = re.compile(r"\b(?:True|False)\b")
 TOL_CODE = re.compile(r"\d{2}\.\d{2}")
 # Python's and pandas' empty values shown as text (a grid shows a missing number as "None").
 NULLS = re.compile(r"(?<![\w-])(?:None|nan|NaN|NaT|<NA>)(?![\w-])")
-PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 # A decimal number in a cell written with a point: Finnish and Swedish write a comma.
 POINT_DECIMAL = re.compile(r"[-+−]?\d+\.\d+(?:\s?%)?")
 # The English words the app's message keys are made of ("field.day" -> "day"): one standing
@@ -107,6 +106,7 @@ def _words(lang: str) -> re.Pattern[str]:
 class Grid:
     headers: dict[int, str]                                   # column index -> header text
     cells: dict[tuple[int, int], str] = field(default_factory=dict)  # (column, row) -> text
+    missing: list[int] | None = field(default_factory=list)  # columns with a cell drawn as "None"; None: unreadable
 
     def column(self, header: str) -> list[str]:
         cols = [c for c, h in self.headers.items() if h == header]
@@ -120,6 +120,28 @@ class Seen:
     tiles: list[dict]
     grids: list[Grid]
     cells: list[str]        # cells of st.table / Markdown tables, the values the pickers show
+
+
+# A missing value is drawn on the canvas as a grey "None" and is empty in the accessible table;
+# the grid's own cell reader (glide's getCellContent, found through React) says which cells are
+# missing. null when the reader cannot be found (a Streamlit upgrade): a finding, never a pass.
+MISSING_CELLS = """el => {
+    const canvas = el.querySelector('canvas[data-testid=data-grid-canvas]');
+    const key = canvas && Object.keys(canvas).find(k => k.startsWith('__reactFiber'));
+    let fiber = key ? canvas[key] : null;
+    for (let up = 0; fiber && up < 100; up++, fiber = fiber.return) {
+        if (fiber.memoizedProps && typeof fiber.memoizedProps.getCellContent === 'function') break;
+    }
+    if (!fiber) return null;
+    const cell = fiber.memoizedProps.getCellContent;
+    const table = canvas.querySelector('table');
+    const rows = Number(table.getAttribute('aria-rowcount')) - 1, cols = Number(table.getAttribute('aria-colcount'));
+    const missing = new Set();
+    for (let c = 0; c < cols; c++) for (let r = 0; r < rows; r++) {
+        if (cell([c, r]).isMissingValue) { missing.add(c); break; }
+    }
+    return Array.from(missing);
+}"""
 
 
 def read_grids(page) -> list[Grid]:
@@ -137,7 +159,7 @@ def read_grids(page) -> list[Grid]:
         headers = frame.evaluate("""el => Object.fromEntries(Array.from(
             el.querySelectorAll('canvas table th[role=columnheader]')).map(
                 th => [Number(th.getAttribute('aria-colindex')) - 1, th.innerText.trim()]))""")
-        grid = Grid({int(k): v for k, v in headers.items()})
+        grid = Grid({int(k): v for k, v in headers.items()}, missing=frame.evaluate(MISSING_CELLS))
         extent = frame.evaluate("""el => { const s = el.querySelector('.dvn-scroller');
             return s ? [s.scrollWidth, s.scrollHeight, s.clientWidth, s.clientHeight] : [0, 0, 1, 1]; }""")
         width, height, view_w, view_h = extent
@@ -280,13 +302,10 @@ def problems(seen: Seen, lang: str, coach_header: str | None, names: set[str]) -
             if m.group(1) in KEY_WORDS:
                 hit("field name shown raw", _around(all_text, m))
     for grid in seen.grids:
-        # a missing number is drawn as a grey "None" on the canvas; glide's accessible table has ""
-        # for it: a number column (every filled cell a plain number) with an empty cell shows "None"
-        for col, header in grid.headers.items():
-            values = [text.strip() for (c, _r), text in grid.cells.items() if c == col]
-            filled = [v for v in values if v]
-            if filled and len(filled) < len(values) and all(PLAIN_NUMBER.fullmatch(v) for v in filled):
-                hit("None/NaN shown", f"empty cells of the number column {header!r} draw 'None'")
+        if grid.missing is None:
+            hit("grid's cells not readable", f"columns {list(grid.headers.values())}")
+        for col in grid.missing or []:
+            hit("None/NaN shown", f"a missing value in the column {grid.headers.get(col)!r} is drawn as 'None'")
     if coach_header:
         for grid in seen.grids:
             for value in grid.column(coach_header):
