@@ -144,6 +144,26 @@ MISSING_CELLS = """el => {
 }"""
 
 
+DRAWN_CELLS = """el => {
+    const canvas = el.querySelector('canvas[data-testid=data-grid-canvas]');
+    const key = canvas && Object.keys(canvas).find(k => k.startsWith('__reactFiber'));
+    let fiber = key ? canvas[key] : null;
+    for (let up = 0; fiber && up < 100; up++, fiber = fiber.return) {
+        if (fiber.memoizedProps && typeof fiber.memoizedProps.getCellContent === 'function') break;
+    }
+    if (!fiber) return null;
+    const cell = fiber.memoizedProps.getCellContent;
+    const table = canvas.querySelector('table');
+    const rows = Number(table.getAttribute('aria-rowcount')) - 1, cols = Number(table.getAttribute('aria-colcount'));
+    const out = [];
+    for (let c = 0; c < cols; c++) for (let r = 0; r < rows; r++) {
+        const content = cell([c, r]);
+        if (content && typeof content.displayData === 'string') out.push([c, r, content.displayData]);
+    }
+    return out;
+}"""
+
+
 def read_grids(page) -> list[Grid]:
     """Every st.dataframe on the page, all its rows and columns: scroll the grid in steps and read
     glide's accessible table (only the cells in view are in it) at each position."""
@@ -180,6 +200,15 @@ def read_grids(page) -> list[Grid]:
                     grid.cells[(col, row)] = text
         frame.evaluate("""el => { const s = el.querySelector('.dvn-scroller');
             if (s) { s.scrollLeft = 0; s.scrollTop = 0; } }""")
+        # The accessible table holds a cell's raw value; the canvas draws its display value (a
+        # decimal formatted by the page): what a reader sees is the display value.
+        drawn = frame.evaluate(DRAWN_CELLS)
+        if drawn is None:
+            grid.missing = None  # the cell reader is gone: a finding, never a pass
+        else:
+            for col, row, text in drawn:
+                if (col, row) in grid.cells:
+                    grid.cells[(col, row)] = text
         grids.append(grid)
     return grids
 

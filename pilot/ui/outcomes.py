@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from pilot import charts, dashboard, disclosure, i18n, indicators
+from pilot import charts, dashboard, disclosure, i18n, indicators, names
 from pilot.access import Scope
 from pilot.domain import codes, tol
 from pilot.domain.dates import today
@@ -175,7 +175,8 @@ def _arrow_safe(frame: pd.DataFrame) -> pd.DataFrame:
         if values.dtype != object:
             continue
         if values.map(lambda v: isinstance(v, str)).any() and not values.map(lambda v: isinstance(v, str)).all():
-            frame[column] = values.map(lambda v: "" if v is None or (isinstance(v, float) and v != v) else str(v))
+            frame[column] = values.map(lambda v: "" if v is None or (isinstance(v, float) and v != v)
+                                       else v if isinstance(v, str) else names.number(v, lang()))
     return frame
 
 

@@ -13,6 +13,7 @@ spreadsheet as text (pilot/downloads.py).
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 import pandas as pd
@@ -48,9 +49,52 @@ def md_params(params: dict[str, Any]) -> dict[str, Any]:
     return {k: md(v) if isinstance(v, str) else v for k, v in params.items()}
 
 
+# Above this many cells a table's decimals are not restyled (pandas' Styler renders every cell).
+STYLED_CELLS = 60_000
+
+
+def _is_decimal(value: Any) -> bool:
+    return isinstance(value, (float, Decimal)) and not isinstance(value, bool)
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and value != value) or value is pd.NaT
+
+
+def shown_numbers(frame: pd.DataFrame, lang: str) -> Any:
+    """The table with its decimals drawn in the reader's format ("6,8" in fi and sv, "6.8" in en)
+    and a missing value drawn blank instead of Streamlit's grey "None". The cells stay numbers,
+    so a click on a header still sorts by value: only the drawn text comes from pandas' Styler."""
+    from pilot import names
+
+    def show(value: Any) -> Any:
+        if _missing(value):
+            return names.EMPTY
+        return names.number(value, lang) if _is_decimal(value) else value
+
+    # Streamlit draws a missing number as a grey "None" whatever the Styler says: a column with a
+    # missing number becomes text (it then sorts as text: a blank beats an English word on screen).
+    frame = frame.copy()
+    for column in frame.columns:
+        values = frame[column]
+        if (pd.api.types.is_numeric_dtype(values.dtype) or values.dtype == object) \
+                and not pd.api.types.is_bool_dtype(values.dtype) and values.map(_missing).any():
+            frame[column] = values.map(lambda v: show(v) if _missing(v) or _is_decimal(v) else str(v)
+                                       if not isinstance(v, str) else v).astype(object)
+    columns = [c for c in frame.columns
+               if pd.api.types.is_float_dtype(frame[c].dtype)
+               or (frame[c].dtype == object and frame[c].map(_is_decimal).any())]
+    if (not columns or frame.size > STYLED_CELLS or not frame.columns.is_unique
+            or not frame.index.is_unique):
+        return frame
+    return frame.style.format(show, subset=columns, na_rep=names.EMPTY)
+
+
 def dataframe(frame: pd.DataFrame, **kwargs: Any) -> Any:
-    """st.dataframe whose cells (and its own CSV export) hold no spreadsheet formula."""
-    return st.dataframe(neutralised_frame(frame), **kwargs)
+    """st.dataframe whose cells (and its own CSV export) hold no spreadsheet formula, decimals in
+    the reader's format."""
+    from pilot.ui.core import lang  # pilot.ui.core imports this module
+    return st.dataframe(shown_numbers(neutralised_frame(frame), lang()), **kwargs)
 
 
 def download_csv(label: str, frame: pd.DataFrame, title: str, key: str, **kwargs: Any) -> None:
