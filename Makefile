@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 PORT ?= 8501
 SCALE ?= pilot
 BENCH_PG ?=
+# Test processes (pytest-xdist): one per core; a test module stays in one process (its app server).
+TEST_WORKERS ?= 2
 
 .PHONY: run test bench clean
 
@@ -27,7 +29,7 @@ tests/a11y/node_modules/axe-core/axe.min.js: tests/a11y/package.json tests/a11y/
 	npm ci --prefix tests/a11y --no-audit --no-fund --silent
 
 test: $(VENV)/.dev tests/a11y/node_modules/axe-core/axe.min.js
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 bench: $(VENV)/.dev
 	$(PY) -m pilot bench --scale $(SCALE) $(if $(BENCH_PG),--pg '$(BENCH_PG)')

@@ -158,8 +158,15 @@ def _catalogue_texts(lang: str) -> set[str]:
     return {s.strip() for v in i18n.catalogue(lang).values() for s in _strings(v) if "{" not in s}
 
 
+def _tol_names(lang: str) -> list[str]:
+    """TOL 2008's industry names: translated texts kept beside the catalogue (pilot/domain/tol2008.json)."""
+    from pilot.domain import tol
+    return [tol.name(code, lang) or "" for code in (*tol.sections(), *tol.divisions())]
+
+
 def _catalogue_words(lang: str) -> set[str]:
-    return {w.lower() for v in i18n.catalogue(lang).values() for s in _strings(v) for w in WORD.findall(s)}
+    texts = [s for v in i18n.catalogue(lang).values() for s in _strings(v)] + _tol_names(lang)
+    return {w.lower() for s in texts for w in WORD.findall(s)}
 
 
 # Whole texts that are fi or en catalogue values but no sv value; words only the fi (or only the
