@@ -122,10 +122,11 @@ class Seen:
     cells: list[str]        # cells of st.table / Markdown tables, the values the pickers show
 
 
-# A missing value is drawn on the canvas as a grey "None" and is empty in the accessible table;
-# the grid's own cell reader (glide's getCellContent, found through React) says which cells are
-# missing. null when the reader cannot be found (a Streamlit upgrade): a finding, never a pass.
-MISSING_CELLS = """el => {
+# The grid's own cell reader (glide's getCellContent, found through React) is what the canvas
+# draws: a missing value drawn as a grey "None" (empty in the accessible table), and a cell's
+# display value (a decimal formatted by the page; the accessible table holds the raw value).
+# null when the reader cannot be found (a Streamlit upgrade): a finding, never a pass.
+GRID_CELLS = """el => {
     const canvas = el.querySelector('canvas[data-testid=data-grid-canvas]');
     const key = canvas && Object.keys(canvas).find(k => k.startsWith('__reactFiber'));
     let fiber = key ? canvas[key] : null;
@@ -136,31 +137,14 @@ MISSING_CELLS = """el => {
     const cell = fiber.memoizedProps.getCellContent;
     const table = canvas.querySelector('table');
     const rows = Number(table.getAttribute('aria-rowcount')) - 1, cols = Number(table.getAttribute('aria-colcount'));
-    const missing = new Set();
-    for (let c = 0; c < cols; c++) for (let r = 0; r < rows; r++) {
-        if (cell([c, r]).isMissingValue) { missing.add(c); break; }
-    }
-    return Array.from(missing);
-}"""
-
-
-DRAWN_CELLS = """el => {
-    const canvas = el.querySelector('canvas[data-testid=data-grid-canvas]');
-    const key = canvas && Object.keys(canvas).find(k => k.startsWith('__reactFiber'));
-    let fiber = key ? canvas[key] : null;
-    for (let up = 0; fiber && up < 100; up++, fiber = fiber.return) {
-        if (fiber.memoizedProps && typeof fiber.memoizedProps.getCellContent === 'function') break;
-    }
-    if (!fiber) return null;
-    const cell = fiber.memoizedProps.getCellContent;
-    const table = canvas.querySelector('table');
-    const rows = Number(table.getAttribute('aria-rowcount')) - 1, cols = Number(table.getAttribute('aria-colcount'));
-    const out = [];
+    const missing = new Set(), drawn = [];
     for (let c = 0; c < cols; c++) for (let r = 0; r < rows; r++) {
         const content = cell([c, r]);
-        if (content && typeof content.displayData === 'string') out.push([c, r, content.displayData]);
+        if (!content) continue;
+        if (content.isMissingValue) missing.add(c);
+        if (typeof content.displayData === 'string') drawn.push([c, r, content.displayData]);
     }
-    return out;
+    return {missing: Array.from(missing), drawn};
 }"""
 
 
@@ -179,7 +163,8 @@ def read_grids(page) -> list[Grid]:
         headers = frame.evaluate("""el => Object.fromEntries(Array.from(
             el.querySelectorAll('canvas table th[role=columnheader]')).map(
                 th => [Number(th.getAttribute('aria-colindex')) - 1, th.innerText.trim()]))""")
-        grid = Grid({int(k): v for k, v in headers.items()}, missing=frame.evaluate(MISSING_CELLS))
+        reader = frame.evaluate(GRID_CELLS)
+        grid = Grid({int(k): v for k, v in headers.items()}, missing=reader and reader["missing"])
         extent = frame.evaluate("""el => { const s = el.querySelector('.dvn-scroller');
             return s ? [s.scrollWidth, s.scrollHeight, s.clientWidth, s.clientHeight] : [0, 0, 1, 1]; }""")
         width, height, view_w, view_h = extent
@@ -202,13 +187,9 @@ def read_grids(page) -> list[Grid]:
             if (s) { s.scrollLeft = 0; s.scrollTop = 0; } }""")
         # The accessible table holds a cell's raw value; the canvas draws its display value (a
         # decimal formatted by the page): what a reader sees is the display value.
-        drawn = frame.evaluate(DRAWN_CELLS)
-        if drawn is None:
-            grid.missing = None  # the cell reader is gone: a finding, never a pass
-        else:
-            for col, row, text in drawn:
-                if (col, row) in grid.cells:
-                    grid.cells[(col, row)] = text
+        for col, row, text in (reader or {}).get("drawn", []):
+            if (col, row) in grid.cells:
+                grid.cells[(col, row)] = text
         grids.append(grid)
     return grids
 
