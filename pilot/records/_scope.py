@@ -32,3 +32,10 @@ def bound(sql: str, params: dict[str, Any]) -> sa.TextClause:
     clause = sa.text(sql)
     expanding = [sa.bindparam(k, expanding=True) for k, v in params.items() if isinstance(v, list)]
     return clause.bindparams(*expanding) if expanding else clause
+
+
+def like_pattern(text: str) -> str:
+    """A LIKE pattern for ``text`` anywhere, lower-cased, with the user's % and _ taken literally;
+    use it with ``ESCAPE '!'`` (portable: DuckDB and PostgreSQL alike)."""
+    escaped = text.strip().lower().replace("!", "!!").replace("%", "!%").replace("_", "!_")
+    return f"%{escaped}%"

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Connection
 
 from pilot.access import Scope, require_company, require_editor
 from pilot.records import audit
-from pilot.records._scope import bound, company_condition
+from pilot.records._scope import bound, company_condition, like_pattern
 from pilot.records._versioned import update_versioned
 
 FIELDS = ("business_id", "name", "industry", "size_class", "joined_on", "left_on", "contact_name",
@@ -86,9 +86,34 @@ def update_company(conn: Connection, actor: Scope, company_id: int, version: int
     return new_version
 
 
-def company_choices(conn: Connection, scope: Scope) -> list[tuple[int, str]]:
-    """(id, 'name (Y-tunnus)') for pickers, in the scope."""
+def _matching(scope: Scope, search: str | None) -> tuple[str, dict[str, Any]]:
+    """The scope's companies whose name or Y-tunnus holds ``search``."""
     cond, params = company_condition(scope, "id")
-    rows = conn.execute(bound(f"SELECT id, name, business_id FROM companies WHERE {cond} ORDER BY name",
-                              params), params)
-    return [(int(r.id), f"{r.name} ({r.business_id})") for r in rows]
+    if search and search.strip():
+        cond += " AND (LOWER(name) LIKE :q ESCAPE '!' OR LOWER(business_id) LIKE :q ESCAPE '!')"
+        params["q"] = like_pattern(search)
+    return cond, params
+
+
+def count_choices(conn: Connection, scope: Scope, search: str | None = None) -> int:
+    """How many companies a picker of the scope holds (matching ``search``), without reading them."""
+    cond, params = _matching(scope, search)
+    return int(conn.execute(bound(f"SELECT COUNT(*) FROM companies WHERE {cond}", params), params).scalar_one())
+
+
+def company_choices(conn: Connection, scope: Scope, search: str | None = None, chosen: int | None = None,
+                    limit: int | None = None) -> list[tuple[int, str]]:
+    """(id, 'name (Y-tunnus)') for pickers, in the scope, by name: with ``limit``, at most that
+    many matching ``search`` (name or Y-tunnus), with ``chosen`` first when it is in the scope but
+    not among them (the picker still shows the company open)."""
+    cond, params = _matching(scope, search)
+    sql = f"SELECT id, name, business_id FROM companies WHERE {cond} ORDER BY name, id"
+    if limit is not None:
+        sql += " LIMIT :limit"
+        params["limit"] = limit
+    rows = [(int(r.id), f"{r.name} ({r.business_id})") for r in conn.execute(bound(sql, params), params)]
+    if chosen is not None and chosen not in {cid for cid, _ in rows}:
+        row = get_company(conn, scope, chosen)
+        if row is not None:
+            rows.insert(0, (int(row["id"]), f"{row['name']} ({row['business_id']})"))
+    return rows

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Connection
 
 from pilot.access import Scope, require_company, require_editor
 from pilot.records import audit, employment
-from pilot.records._scope import bound, participant_condition
+from pilot.records._scope import bound, like_pattern, participant_condition
 from pilot.records._versioned import update_versioned
 
 FIELDS = ("code", "enrolled_on", "exited_on", "first_language", "job_title", "occupation_code",
@@ -62,6 +62,43 @@ def get_participant(conn: Connection, scope: Scope, participant_id: int) -> dict
            f"LEFT JOIN users u ON u.id = p.coach_id WHERE p.id = :id AND {cond}")
     row = conn.execute(bound(sql, params), params).first()
     return dict(row._mapping) if row else None
+
+
+def _matching(scope: Scope, search: str | None) -> tuple[str, dict[str, Any]]:
+    """The scope's participants whose code (or name, where the role sees names) holds ``search``."""
+    cond, params = _visible(scope)
+    if search and search.strip():
+        name = " OR LOWER(p.display_name) LIKE :q ESCAPE '!'" if scope.sees_names else ""
+        cond += f" AND (LOWER(p.code) LIKE :q ESCAPE '!'{name})"
+        params["q"] = like_pattern(search)
+    return cond, params
+
+
+def count_choices(conn: Connection, scope: Scope, search: str | None = None) -> int:
+    """How many participants a picker of the scope holds (matching ``search``), without reading them."""
+    cond, params = _matching(scope, search)
+    return int(conn.execute(bound(f"SELECT COUNT(*) FROM participants p WHERE {cond}", params), params).scalar_one())
+
+
+def participant_choices(conn: Connection, scope: Scope, search: str | None = None, chosen: int | None = None,
+                        limit: int = 200) -> list[dict[str, Any]]:
+    """A picker's participants: at most ``limit`` of the scope by code, matching ``search`` (code,
+    or name where the role sees names), with ``chosen`` first when it is in the scope but not among
+    them, so the picker still shows the person open. Rows have id, code and display_name."""
+    shown = "p.display_name" if scope.sees_names else "NULL AS display_name"
+    cond, params = _matching(scope, search)
+    params["limit"] = limit
+    rows = [dict(r._mapping) for r in conn.execute(bound(
+        f"SELECT p.id, p.code, {shown} FROM participants p WHERE {cond} ORDER BY p.code LIMIT :limit",
+        params), params)]
+    if chosen is not None and chosen not in {r["id"] for r in rows}:
+        cond, params = _visible(scope)
+        params["id"] = chosen
+        row = conn.execute(bound(f"SELECT p.id, p.code, {shown} FROM participants p WHERE p.id = :id AND {cond}",
+                                 params), params).first()
+        if row is not None:
+            rows.insert(0, dict(row._mapping))
+    return rows
 
 
 def id_by_code(conn: Connection, code: str) -> int | None:

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 
 from pilot.access import AccessDenied, Scope
 from pilot.domain.identifiers import refuse_hetu
-from pilot.records._scope import bound, company_condition, participant_condition
+from pilot.records._scope import bound, company_condition, like_pattern, participant_condition
 
 ROLES = ("coach", "admin")
 MIN_LENGTH = 2  # one letter would list half the pilot
@@ -28,8 +28,7 @@ def may_search(scope: Scope) -> bool:
 
 def _pattern(text: str) -> str:
     """A LIKE pattern for ``text`` anywhere, with the user's % and _ taken literally (escape !)."""
-    escaped = text.strip().lower().replace("!", "!!").replace("%", "!%").replace("_", "!_")
-    return f"%{escaped}%"
+    return like_pattern(text)
 
 
 def _participants(conn: Connection, scope: Scope, q: str, limit: int) -> list[dict[str, Any]]:
