@@ -611,11 +611,14 @@ def _show(key: str, value: Any) -> str:
         return "–"
     if isinstance(value, bool):
         return "yes" if value else "NO"
+    # Thousands apart by a space, which no reader takes for a decimal mark (1 536, not 1,536).
     if key.endswith("_ms") or key.endswith("_mb"):
-        return f"{value:,.0f}" if value >= 100 else f"{value:,.1f}"
-    if key == "speedup":
-        return f"{value:,.0f}×"
-    return f"{value:,.3f}" if value < 10 else f"{value:,.1f}"
+        text = f"{value:,.0f}" if value >= 100 else f"{value:,.1f}"
+    elif key == "speedup":
+        text = f"{value:,.0f}×"
+    else:
+        text = f"{value:,.3f}" if value < 10 else f"{value:,.1f}"
+    return text.replace(",", " ")
 
 
 def table(out: dict[str, Any], label: Callable[[str], str]) -> str:
