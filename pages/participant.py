@@ -13,12 +13,11 @@ from pilot.ui.safe import md
 scope = core.require_role("coach", "admin")
 st.title(t("work.participant.title"))
 core.show_flash()
-people = core.read(lambda c: participants.list_participants(c, scope))
 reads.record_view(scope, "participant_picker")
-names = {p["id"]: work.person_name(p) for p in people}
 # ?participant=<id> (checked against the scope by pilot/ui/session.py) names the person shown:
-# the URL follows the picker, so Back, a reload or a bookmark open the same person.
-picked = widgets.url_select("participant", "participants.choose", list(names), "participant_pick", core.mapper(names))
+# the URL follows the picker, so Back, a reload or a bookmark open the same person. A large scope
+# gets a search box and at most widgets.CHOICES options (issue 16).
+picked = widgets.participant_picker(scope, "participant_pick", work.person_name)
 person = core.read(lambda c: participants.get_participant(c, scope, picked)) if picked else None
 if not person:
     st.stop()

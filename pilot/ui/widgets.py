@@ -220,11 +220,71 @@ def employment_fields(prefix: str, problems: list[Problem], value: dict | None =
     return out
 
 
-def company_picker(scope, key: str) -> int:
-    """Pick one of the caller's companies; with none in scope, say so and stop the page."""
-    from pilot.records import companies
+# ---- bounded pickers (issue 16) ----
+# A picker sends every option to the browser on every run: 200 000 participants or 20 000 companies
+# made a page take seconds. Beyond CHOICES, a search box narrows the list in SQL (pilot/records).
+CHOICES = 200
+
+
+def _finder(key: str, total: int, label_key: str) -> str | None:
+    """The search box above the picker ``key`` when its scope holds more than CHOICES (Enter
+    applies); below that nothing is drawn, so a small pilot's page looks as before."""
+    if total <= CHOICES:
+        return None
+    text = st.text_input(t(label_key), key=f"{key}_find", help=t("picker.find_help"))
+    return text.strip() or None
+
+
+def _shown(count: int, text: str | None, matches: Callable[[], int]) -> None:
+    """Under the search box: how many the list shows of how many, or that nothing matches."""
+    if count <= CHOICES:
+        return
+    found = matches() if text else count
+    if not found:
+        st.caption(t("picker.no_match"))
+    elif found > CHOICES:
+        st.caption(t("picker.first_of", shown=i18n.format_number(CHOICES, lang()),
+                     count=i18n.format_number(found, lang())))
+
+
+def participant_picker(scope, key: str, name: Callable[[dict[str, Any]], str]) -> int | None:
+    """The participant the URL names (``?participant=<id>``, see url_select), chosen among at most
+    CHOICES of the scope; a larger scope gets a search box by code (or name, where the role sees
+    names). The person open stays among the options whatever the search finds."""
+    from pilot.records import participants
     from pilot.ui.core import mapper, read
-    names = dict(read(lambda c: companies.company_choices(c, scope)))
+    count = read(lambda c: participants.count_choices(c, scope))
+    text = _finder(key, count, "picker.find_participant" if scope.sees_names else "picker.find_participant_code")
+    raw = st.query_params.get("participant", "")
+    chosen = int(raw) if raw.isdigit() else None
+    rows = read(lambda c: participants.participant_choices(c, scope, text, chosen, CHOICES))
+    _shown(count, text, lambda: read(lambda c: participants.count_choices(c, scope, text)))
+    names = {r["id"]: name(r) for r in rows}
+    return url_select("participant", "participants.choose", list(names), key, mapper(names))
+
+
+def company_options(scope, key: str) -> dict[int, str]:
+    """The companies (id -> 'name (Y-tunnus)') the picker ``key`` offers: all of a scope of at
+    most CHOICES; of a larger one a search box (drawn here, above the picker) and the first
+    CHOICES matches, with the company chosen in ``key`` kept among them."""
+    from pilot.records import companies
+    from pilot.ui.core import read
+    count = read(lambda c: companies.count_choices(c, scope))
+    text = _finder(key, count, "picker.find_company")
+    chosen = st.session_state.get(key)
+    chosen = chosen if isinstance(chosen, int) else None
+    rows = read(lambda c: companies.company_choices(c, scope, text, chosen, CHOICES))
+    _shown(count, text, lambda: read(lambda c: companies.count_choices(c, scope, text)))
+    return dict(rows)
+
+
+def company_picker(scope, key: str) -> int:
+    """Pick one of the caller's companies (the first by default); with none in scope, say so and
+    stop the page. A scope of more than CHOICES companies gets a search box."""
+    from pilot.ui.core import mapper
+    names = company_options(scope, key)
+    if not names and f"{key}_find" in st.session_state and st.session_state[f"{key}_find"].strip():
+        st.stop()  # the search found nothing and nothing was chosen yet: the caption said so
     if not names:
         st.info(t("work.no_companies"))
         st.stop()
