@@ -240,8 +240,7 @@ def company_from_url(scope: Any, key: str) -> int | None:
     st.session_state[seen] = raw
     if not raw.isdigit():
         return None
-    ids = {cid for cid, _ in core.read(lambda c: companies.company_choices(c, scope))}
-    if int(raw) not in ids:
+    if core.read(lambda c: companies.get_company(c, scope, int(raw))) is None:  # one row, not the scope's all
         return None
     st.session_state[key] = int(raw)
     return int(raw)
