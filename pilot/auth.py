@@ -23,7 +23,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy.engine import Connection, Engine
 
-from pilot import db
+from pilot import db, navigation
 from pilot.access import Scope
 from pilot.config import settings
 from pilot.domain.codes import ROLES
@@ -70,7 +70,9 @@ def token_hash(token: str) -> str:
 
 @dataclass(frozen=True)
 class LoginResult:
-    """``token`` is set when a login session was opened. Otherwise ``reason`` says why not:
+    """``token`` is set when a login session was opened; then ``role`` is the account's role and
+    ``next_path`` where the browser goes (the role's start page for "/": ``after_sign_in``).
+    Otherwise ``reason`` says why not:
 
     - ``invalid``: wrong username or password (or code): the same for every account, known or not;
     - ``throttled``: this client failed too often for this username; ``retry_at`` says when it
@@ -88,6 +90,7 @@ class LoginResult:
     purpose: str | None = None
     recovery_codes: tuple[str, ...] = ()
     next_path: str = "/"
+    role: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -187,7 +190,8 @@ def _signed_in(conn: Connection, account: dict[str, Any], client: str, now: date
     sign_in.clear_throttle(conn, _throttle_key(account["username"]), client)
     token = open_session(conn, account["id"], now)
     audit.record(conn, account["username"], "login", "user", account["id"], reason=reason)
-    return LoginResult(token, None, account["id"], recovery_codes=recovery_codes, next_path=safe_next(next_path))
+    return LoginResult(token, None, account["id"], recovery_codes=recovery_codes,
+                       next_path=after_sign_in(next_path, account["role"]), role=account["role"])
 
 
 # --- the second factor: TOTP (RFC 6238) with single-use recovery codes ---------------------------
@@ -449,6 +453,12 @@ def same_origin(headers: dict[str, str] | Any, scheme: str = "http") -> bool:
         return False
     parts = urlsplit(source)
     return parts.scheme in ("http", "https") and parts.netloc.lower() == host.lower()
+
+
+def after_sign_in(target: str | None, role: str | None) -> str:
+    """Where a browser goes once signed in: a safe ``target`` (a deep link), except that the app's
+    root becomes the role's start page at once (one redirect, not "/" and then a switch)."""
+    return navigation.landing(safe_next(target), role)
 
 
 def safe_next(target: str | None) -> str:

@@ -228,11 +228,13 @@ async def login_form(request: Request, sso_start: SsoStart | None = None) -> Res
     if token:
         engine = db.shared_engine()
 
-        def still_valid() -> bool:
+        def role_of_session() -> str | None:
             with engine.connect() as conn:
-                return auth.session_user(conn, token) is not None
-        if await run_in_threadpool(still_valid):
-            return RedirectResponse(_with_lang(next_path, lang), status_code=303)
+                user = auth.session_user(conn, token)
+                return user["role"] if user is not None else None
+        role = await run_in_threadpool(role_of_session)
+        if role is not None:
+            return RedirectResponse(_with_lang(auth.after_sign_in(next_path, role), lang), status_code=303)
     return login_page(lang, next_path, sso=sso_start is not None and sso_start() is not None)
 
 
@@ -287,7 +289,8 @@ async def login_submit(request: Request) -> Response:
         return response
     if not result.ok:
         return _refused(lang, next_path, result, username)
-    response = RedirectResponse(_with_lang(next_path, lang), status_code=303)
+    # result.next_path: the role's start page for "/" (auth.after_sign_in), a deep link kept.
+    response = RedirectResponse(_with_lang(result.next_path, lang), status_code=303)
     _set_session_cookie(request, response, result.token or "")
     return response
 
