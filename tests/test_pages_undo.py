@@ -163,6 +163,8 @@ def test_remove_an_employment_row(pilot):
 def test_remove_a_session_from_the_log_page(pilot):
     sid = pilot["ids"]["session"]
     at = open_page(pilot, "pages/log_session.py", "coach-anna")
+    at.session_state["log_tabs"] = "Edit an earlier one"  # the edit tab runs only while it is open
+    at.run()
     at.selectbox(key="log_edit_pick").set_value(sid).run()
     prefix = f"form_session_{sid}_v1"
     at.text_input(key=f"{prefix}_remove_reason").input("logged for the wrong company")
@@ -192,6 +194,7 @@ def test_correct_and_remove_a_cost(pilot):
 def test_the_employer_corrects_their_feedback(pilot):
     fid, cid = pilot["ids"]["feedback"], pilot["company"]
     at = open_page(pilot, "pages/employer.py", "boss-eva")
+    at.segmented_control(key="view").set_value("feedback").run()
     at.selectbox(key=f"feedback_{cid}_pick").set_value(fid).run()
     prefix = f"form_undo_feedback_{cid}_{fid}_v1"
     at.radio(key=f"{prefix}_score").set_value(2)

@@ -107,6 +107,8 @@ def _old_session(pilot):
 def test_editing_an_old_session_asks_for_a_reason(pilot):
     sid = _old_session(pilot)
     at = open_page(pilot, "pages/log_session.py", lang="en")
+    at.session_state["log_tabs"] = "Edit an earlier one"  # the edit tab runs only while it is open
+    at.run()
     at.selectbox(key="log_edit_pick").set_value(sid).run()
     prefix = f"form_session_{sid}_v1"
     at.text_input(key=f"{prefix}_minutes").input("45")

@@ -12,10 +12,13 @@ import streamlit as st
 
 from pilot import i18n
 from pilot.domain import codes
+from pilot.domain.attendance import needs_reason
+from pilot.domain.dates import today
 from pilot.domain.levels import LEVELS
 from pilot.domain.validation import Problem, check_employment, confirm_future
-from pilot.domain.work_checks import check_move, check_step_back, next_stages, previous_stage
+from pilot.domain.work_checks import check_move, check_session, check_step_back, next_stages, previous_stage
 from pilot.domain.work_trial import Warning as TrialWarning
+from pilot.records import sessions
 from pilot.ui import core, names, widgets
 from pilot.ui.core import labeller, lang, mapper, t
 from pilot.ui.safe import md
@@ -163,6 +166,123 @@ def session_fields(prefix: str, problems: list[Problem], current: dict[str, Any]
     values["notes"] = st.text_area(t("field.notes"), value=cur.get("notes") or "", key=f"{prefix}_notes", height=80)
     widgets.field_errors(problems, "notes")
     return values
+
+
+def hours_caption(scope: Any, company_id: int) -> None:
+    """The company's coaching hours so far (a save changes them, so the form draws them)."""
+    hours = core.read(lambda c: sessions.company_hours(c, scope, company_id))
+    st.caption(t("work.log.company_hours", hours=hours["coaching_hours"]))
+
+
+_SAVED = "_log_saved"  # the new-session form's own message, shown once inside the form's fragment
+
+
+def _rerun_form() -> None:
+    """Run the form again: only its fragment when this run is one (a click in the form in a
+    browser), the whole page on a full run (where Streamlit refuses a fragment-scoped rerun, e.g.
+    a form first drawn with the page, or AppTest, which always runs the whole script)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+    ctx = get_script_run_ctx()
+    st.rerun(scope="fragment" if ctx is not None and ctx.fragment_ids_this_run else "app")
+
+
+@st.fragment
+def new_session_form(scope: Any, company_id: int) -> None:
+    """Log a new session: a fragment, so typing, the one-to-one switch, a save and the empty form
+    after it rerun only this form, not the page with its company picker and the edit tab.
+
+    The saved message is drawn here (the rest of the page does not run after a save) and the
+    company's hours with it, since the save changes them."""
+    saved = st.session_state.pop(_SAVED, None)
+    if saved:
+        st.success(t(saved[0], **saved[1]))
+    hours_caption(scope, company_id)
+    one_to_one = st.toggle(t("work.log.one_to_one"), key="log_one_to_one", help=t("work.log.one_to_one_help"))
+    base = f"form_log_{company_id}_{'one' if one_to_one else 'group'}"  # own fields for each default
+    prefix = fresh(base)
+    problems = st.session_state.get(f"{prefix}_problems", [])
+    people = core.read(lambda c: sessions.booking_defaults(c, scope, company_id, today()))
+    with st.form(prefix):
+        values = session_fields(prefix, problems, None)
+        st.markdown(f"**{t('work.log.attendance')}**")
+        booked = attendance_picker(prefix, people, {}, NOT_BOOKED if one_to_one else "present")
+        widgets.field_errors(problems, "attendance")
+        submitted = st.form_submit_button(t("work.log.save"), type="primary", width="stretch")
+    if not submitted:
+        return
+    clean, problems = check_session(values, lang())
+    st.session_state[f"{prefix}_problems"] = problems
+    if problems:
+        _rerun_form()  # the problems under their fields, the typed values kept
+    _still_signed_in(scope)
+    # Committed together with other coaches' saves of the same moment (group commit).
+    new_id = core.attempt(lambda: sessions.log_session_together(core.engine(), scope, company_id, clean, booked))
+    if new_id:
+        rate = core.read(lambda c: sessions.session_attendance_rate(c, new_id))
+        st.session_state[_SAVED] = ("work.log.saved", {
+            "rate": i18n.format_percent_value(rate, lang(), 0) if rate is not None else "–", "booked": len(booked)})
+        reset_form(base)
+        _rerun_form()
+    # Not saved: core.attempt's sentence stays under the form with the typed values.
+
+
+def _still_signed_in(scope: Any) -> None:
+    """A fragment rerun skips the app's sign-in gate (streamlit_app.py): before writing, the
+    session must still be valid with the same rights, else the whole page runs (and shows the
+    sign-in page, or the page as the new rights allow; the typed values stay in the fields)."""
+    from pilot.ui import session
+    if session.current_scope() != scope:
+        st.rerun(scope="app")
+
+
+def edit_session_tab(scope: Any, company_id: int) -> None:
+    """Correct or remove one of the company's 50 latest sessions (drawn only while its tab is open)."""
+    from pilot.ui import undo  # undo builds on this module
+    hours_caption(scope, company_id)
+    recent = core.read(lambda c: sessions.list_sessions(c, scope, company_id=company_id))[:50]
+    by_id = {r["id"]: r for r in recent}
+
+    def session_name(sid: int, language: str) -> str:
+        r = by_id[sid]
+        return f"{i18n.format_date(r['held_on'])} · {i18n.label('kind', r['kind'], language)} · {r['booked']}"
+
+    labels = {sid: session_name(sid, lang()) for sid in by_id}
+    widgets.keep_choice("log_edit_pick", list(labels), session_name)
+    chosen = st.selectbox(t("work.log.choose"), list(labels), index=None, key="log_edit_pick",
+                          placeholder=t("common.choose"),
+                          format_func=mapper(labels))
+    current = core.read(lambda c: sessions.get_session(c, scope, chosen)) if chosen else None
+    if current:
+        holder = f"form_session_{current['id']}"
+        version = held_version(holder, current["version"])
+        prefix = f"{holder}_v{version}"  # fresh fields after a save or a reload
+        problems = st.session_state.get(f"{prefix}_problems", [])
+        booked_now = core.read(lambda c: sessions.booked_people(c, scope, current["id"]))
+        extra = [p for p in core.read(lambda c: sessions.booking_defaults(c, scope, company_id, current["held_on"]))
+                 if p["id"] not in {b["id"] for b in booked_now}]
+        with st.form(prefix):
+            values = session_fields(prefix, problems, current)
+            st.markdown(f"**{t('work.log.attendance')}**")
+            booked = attendance_picker(prefix, booked_now + extra, {b["id"]: b["status"] for b in booked_now},
+                                       NOT_BOOKED)
+            reason = st.text_input(t("field.reason"), key=f"{prefix}_reason", help=t("work.log.reason_help"))
+            widgets.field_errors(problems, "reason")
+            saved = st.form_submit_button(t("common.save"), type="primary", width="stretch")
+        if saved:
+            clean, problems = check_session(values, lang())
+            old = needs_reason(current["held_on"], today()) or (
+                clean["held_on"] and needs_reason(clean["held_on"], today()))
+            if old and not reason.strip():
+                problems.append(widgets.Problem("reason", "work.error.reason"))
+            st.session_state[f"{prefix}_problems"] = problems
+            if problems:
+                st.rerun()
+            if core.write(lambda c: sessions.update_session(c, scope, current["id"], version, clean, booked,
+                                                            today(), reason)):
+                release(holder)
+                core.flash("common.saved")
+                st.rerun()
+        undo.session_remover(scope, current["id"], version, prefix)
 
 
 def chart_titles() -> dict[str, str]:
