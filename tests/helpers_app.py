@@ -140,11 +140,12 @@ def app_as(username: str, db_path: Path | str, timeout: float = 30):  # type: ig
     return at
 
 
-def each_section(at, key: str = "view"):  # type: ignore[no-untyped-def]
+def each_section(at, key: str = "view", sections=None):  # type: ignore[no-untyped-def]
     """Open every section of a page that draws one section at a time (the dashboard's segmented
-    control, pilot.ui.outcomes.section_picker); yield the AppTest after each section's run."""
+    control, pilot.ui.outcomes.section_picker; ``sections``: another page's list, such as
+    EMPLOYER_SECTIONS); yield the AppTest after each section's run."""
     from pilot.ui.outcomes import DASHBOARD_SECTIONS
-    for option, _ in DASHBOARD_SECTIONS:
+    for option, _ in sections or DASHBOARD_SECTIONS:
         at.segmented_control(key=key).set_value(option).run()
         assert not at.exception, at.exception
         yield at

@@ -132,6 +132,7 @@ def test_the_employer_sees_their_own_answers_and_hires(pilot):
     own = employer_company(pilot)
     keep_answers(pilot, own, today() - timedelta(days=30))
     at = open_page(pilot, EMPLOYER, "employer", lang="en")
+    at.segmented_control(key="view").set_value("hiring").run()
     tables = [d.value for d in at.dataframe]
     assert any("Readiness (1–5)" in frame.columns for frame in tables)
     assert any("Hired on" in frame.columns for frame in tables)

@@ -89,8 +89,9 @@ def test_services_dashboard_shows_no_names_and_small_numbers_as_under_five(pilot
 
 
 def test_employer_page_of_company_a_shows_nothing_of_company_b(pilot):
-    at = open_page(pilot, EMPLOYER, "employer")
-    text = page_text(at)
+    from pilot.ui.outcomes import EMPLOYER_SECTIONS
+    at = open_page(pilot, EMPLOYER, "employer")  # one section is drawn at a time: every section's text
+    text = "\n".join(page_text(view) for view in each_section(at, sections=EMPLOYER_SECTIONS))
     own = scalar(pilot, "SELECT c.id, c.name FROM companies c JOIN user_companies uc ON uc.company_id = c.id "
                         "JOIN users u ON u.id = uc.user_id WHERE u.username = 'employer'")
     assert len(own) == 1
@@ -122,6 +123,7 @@ def submit(at: AppTest, form: str) -> AppTest:
 
 def test_employer_feedback_twice_on_a_day_keeps_one_row(pilot):
     at = open_page(pilot, EMPLOYER, "employer")
+    at.segmented_control(key="view").set_value("feedback").run()
     clear_today = "DELETE FROM feedback WHERE given_on = :d"  # a demo feedback may fall on today
     with db.transaction(pilot["engine"]) as conn:
         conn.execute(sa.text(clear_today), {"d": today()})
@@ -140,6 +142,7 @@ def test_employer_feedback_twice_on_a_day_keeps_one_row(pilot):
 
 def test_feedback_without_a_score_is_refused(pilot):
     at = open_page(pilot, EMPLOYER, "employer", lang="fi")
+    at.segmented_control(key="view").set_value("feedback").run()
     before = scalar(pilot, "SELECT COUNT(*) FROM feedback")[0][0]
     submit(at, "form_feedback")
     assert at.error and scalar(pilot, "SELECT COUNT(*) FROM feedback")[0][0] == before

@@ -219,6 +219,7 @@ def test_employer_page_offers_the_summary_of_shared_participants_only(world):  #
         version = participants.get_participant(conn, work_seed.ADMIN, shared)["version"]
         participants.update_participant(conn, work_seed.ADMIN, shared, version, {"share_with_employer": True})
     at = open_page(world, "pages/employer.py", user="boss", lang="en")
+    at.segmented_control(key="view").set_value("progress").run()  # the summary sits with the progress
     picker = at.selectbox(key="employer_summary_pick")
     assert picker.options == ["P-0001"]  # P-0002 did not agree to share
     assert not [b for b in at.get("download_button") if "participant_summary" in b.proto.id]

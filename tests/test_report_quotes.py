@@ -185,6 +185,7 @@ def _rows(pages, sql: str):
 
 def test_the_employer_form_stores_the_mark_and_theme(pages):
     at = open_page(pages, "pages/employer.py", "boss-eva", "en")
+    at.segmented_control(key="view").set_value("feedback").run()
     at.radio(key="feedback_score").set_value(5)
     at.text_area(key="feedback_comment").input("Our supervisors explain more clearly now")
     at.checkbox(key="feedback_for_report").check()

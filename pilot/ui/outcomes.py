@@ -81,6 +81,14 @@ DASHBOARD_SECTIONS: tuple[tuple[str, str], ...] = (
     ("language", "outcomes.tab.language"), ("work", "outcomes.tab.work"), ("costs", "outcomes.tab.costs"),
     ("hiring", "hiring.tab"))
 
+# The employer's page (pages/employer.py): the first screen is what a supervisor needs first (the
+# tiles and the coaching chart); each other part is drawn only when chosen (issue 16: every grid
+# and chart drawn at once took the page past a second in the browser).
+EMPLOYER_SECTIONS: tuple[tuple[str, str], ...] = (
+    ("coaching", "employer.tab.coaching"), ("sessions", "employer.tab.sessions"),
+    ("adaptations", "employer.tab.adaptations"), ("progress", "employer.tab.progress"),
+    ("hiring", "employer.tab.hiring"), ("feedback", "employer.tab.feedback"))
+
 
 def section_picker(sections: tuple[tuple[str, str], ...], key: str) -> str:
     """Which section to draw: one segmented control whose choice is kept in the address
@@ -201,9 +209,10 @@ def _table_frame(rows: list[dict[str, Any]], columns: Mapping[str, str],
 
 
 def block(fig: go.Figure, table: pd.DataFrame, key: str, masked: bool = False, note: str | None = None,
-          empty: bool = False) -> None:
+          empty: bool = False, lazy: bool = False) -> None:
     """The chart (or, when the rule hid every cell, a sentence saying so), what was held back,
-    the table view and the CSV of the same numbers."""
+    the table view and the CSV of the same numbers. ``lazy``: the table view's grid is built and
+    sent only once the reader opens it (a closed expander would still carry the whole grid)."""
     table = _arrow_safe(table)
     if empty:
         st.info(t("disclosure.all_hidden"))
@@ -215,11 +224,14 @@ def block(fig: go.Figure, table: pd.DataFrame, key: str, masked: bool = False, n
             st.caption(t("disclosure.hidden_note"))
     if note:
         st.caption(note)
-    with st.expander(t("outcomes.table_view")):
-        if table.empty:
-            st.info(t("common.empty"))
-        else:
-            safe.dataframe(table, hide_index=True, width="stretch", key=f"table_{key}")
+    view = (st.expander(t("outcomes.table_view"), key=f"tableview_{key}", on_change="rerun") if lazy
+            else st.expander(t("outcomes.table_view")))
+    if view.open is not False:  # None: an expander that does not track state draws its content
+        with view:
+            if table.empty:
+                st.info(t("common.empty"))
+            else:
+                safe.dataframe(table, hide_index=True, width="stretch", key=f"table_{key}")
     safe.download_csv(t("outcomes.download_csv"), table, fig.layout.title.text or "", key=f"csv_{key}",
                       icon=":material/download:")  # named after the chart's title, in the reader's language
 
@@ -228,7 +240,7 @@ def _titles(title_key: str, x_key: str, y_key: str) -> dict[str, str]:
     return {"title": t(title_key), "x": t(x_key), "y": t(y_key)}
 
 
-def activity(rows: list[dict[str, Any]], key: str, empty: bool = False) -> None:
+def activity(rows: list[dict[str, Any]], key: str, empty: bool = False, lazy: bool = False) -> None:
     frame = pd.DataFrame(rows, columns=["month", "enrolled", "exited", "active", "sessions", "coaching_hours"])
     fig = charts.outcome_lines(frame, "month", {"active": t("outcomes.col.active"), "sessions": t("outcomes.col.sessions")},
                                _titles("outcomes.chart.activity", "outcomes.col.month", "outcomes.axis.count"),
@@ -236,10 +248,10 @@ def activity(rows: list[dict[str, Any]], key: str, empty: bool = False) -> None:
     table = _table_frame(rows, {"month": "outcomes.col.month", "enrolled": "outcomes.col.enrolled",
                                 "exited": "outcomes.col.exited", "active": "outcomes.col.active",
                                 "sessions": "outcomes.col.sessions", "coaching_hours": "outcomes.col.coaching_hours"})
-    block(fig, table, key, data.any_masked(rows), empty=empty)
+    block(fig, table, key, data.any_masked(rows), empty=empty, lazy=lazy)
 
 
-def hours(rows: list[dict[str, Any]], key: str) -> None:
+def hours(rows: list[dict[str, Any]], key: str, lazy: bool = False) -> None:
     frame = pd.DataFrame(rows, columns=["kind", "sessions", "coaching_hours", "participant_hours"])
     frame["kind"] = frame["kind"].map(lambda c: label("kind", c))
     fig = charts.outcome_bars(frame, "kind", {"coaching_hours": t("outcomes.col.coaching_hours"),
@@ -248,7 +260,7 @@ def hours(rows: list[dict[str, Any]], key: str) -> None:
     table = _table_frame(rows, {"kind": "field.kind", "sessions": "outcomes.col.sessions",
                                 "coaching_hours": "outcomes.col.coaching_hours",
                                 "participant_hours": "outcomes.col.participant_hours"}, {"kind": "kind"})
-    block(fig, table, key)
+    block(fig, table, key, lazy=lazy)
 
 
 def attendance(rows: list[dict[str, Any]], key: str) -> None:
