@@ -79,10 +79,16 @@ def test_employer_page_at_phone_width(browser, app_url):
     page = on_phone(browser, app_url, "employer", f"/?lang={LANG}")
     page.get_by_role("heading", name=tr("outcomes.employer.title")).wait_for()
     assert_fits(page, "employer page")
-    page.get_by_text(tr("outcomes.employer.recent_sessions")).click()
-    page.get_by_text(tr("outcomes.table_view")).first.click()
+    page.get_by_text(tr("outcomes.table_view")).first.click()  # built when opened
     wait_for_app(page)
-    assert_fits(page, "employer page, tables open")
+    page.locator("[data-testid=stDataFrame]").first.wait_for(timeout=30000)
+    assert_fits(page, "employer page, chart table open")
+    # One section at a time (issue 16): every section is one tap away and fits the phone.
+    for section in ("sessions", "adaptations", "progress", "hiring", "feedback"):
+        page.locator("[data-testid=stButtonGroup] button", has_text=tr(f"employer.tab.{section}")).click()
+        page.wait_for_url(f"**view={section}**", timeout=30000)
+        wait_for_app(page)
+        assert_fits(page, f"employer page, {section}")
     page.get_by_role("heading", name=tr("outcomes.employer.feedback")).scroll_into_view_if_needed()
     screenshot(page, "phone-employer")
     assert_fits(page, "employer page, feedback form")
