@@ -123,3 +123,19 @@ def test_a_signed_in_visit_of_the_form_goes_to_the_start_page(served, query, loc
     token = next(c for c in headers["set-cookie"] if c.startswith(auth.COOKIE_NAME + "=")).split(";")[0]
     status, headers, _ = call("GET", f"/account/login?{query}", headers={"cookie": token})
     assert status == 303 and headers["location"] == [location]
+
+
+def test_the_served_app_does_not_collect_garbage_after_every_script_run() -> None:
+    """Streamlit's default ``runner.postScriptGC`` runs gc.collect(2) after each script run while
+    holding the GIL (0.1-0.9 s per run at city size on a busy machine): the start page's last
+    messages waited for it. The app's own config, as Streamlit reads it from the app folder,
+    turns it off."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    read = ("from streamlit import config; config.get_config_options(force_reparse=True); "
+            "print(config.get_option('runner.postScriptGC'))")
+    out = subprocess.run([sys.executable, "-c", read], cwd=root, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
