@@ -7,7 +7,7 @@ import streamlit as st
 from pilot import i18n
 from pilot.domain import codes
 from pilot.domain.dates import today
-from pilot.records import companies, costs, outcomes
+from pilot.records import costs, outcomes
 from pilot.ui import core, undo, widgets
 from pilot.ui import outcomes as view
 from pilot.ui.core import t
@@ -31,8 +31,10 @@ def save(clean: dict) -> None:
         st.rerun()
 
 
-names = dict(core.read(lambda c: companies.company_choices(c, scope)))
 with st.expander(t("outcomes.costs.add"), expanded=True):
+    # At most widgets.CHOICES companies; a larger scope's search box stands above the form, where
+    # Enter narrows the list instead of submitting the form (issue 16).
+    names = widgets.company_options(scope, "cost_company")
     with st.form("form_cost"):
         a, b = st.columns(2)
         widgets.keep_choice("cost_category", list(codes.COST_CATEGORIES), widgets.code_namer("cost_category"))
@@ -93,4 +95,6 @@ view.table(listed,
            {"incurred_on": "outcomes.field.incurred_on", "ref": "outcomes.field.ref", "category": "outcomes.field.category",
             "amount_eur": "outcomes.field.amount_eur", "company_name": "field.company", "description": "field.description"},
            {"category": "cost_category"}, key="costs_table")
-undo.costs_editor(scope, listed, names)
+# A listed cost's own company stays among the correction form's choices even beyond the first N.
+undo.costs_editor(scope, listed, {**names, **{r["company_id"]: r["company_name"] for r in listed
+                                              if r["company_id"] is not None and r["company_id"] not in names}})

@@ -2,7 +2,7 @@
 import streamlit as st
 
 from pilot import i18n
-from pilot.records import companies, participants, users
+from pilot.records import participants, users
 from pilot.ui import core, participant_forms, reads, widgets, work
 from pilot.ui.core import t
 
@@ -10,12 +10,12 @@ scope = core.require_role("coach", "admin")
 st.title(t("participants.title"))
 core.show_flash()
 
-company_options = core.read(lambda c: companies.company_choices(c, scope))
-company_names = dict(company_options)
 coach_rows = core.read(users.coaches)
 coach_names = {c["id"]: c["display_name"] or c["username"] for c in coach_rows}
 
 f1, f2, f3 = st.columns([2, 1, 2])
+with f1:  # at most widgets.CHOICES companies; a larger scope gets a search box (issue 16)
+    company_names = widgets.company_options(scope, "pf_company")
 widgets.keep_choice("pf_company", [None] + list(company_names), lambda c, language: company_names[c] if c is not None
                     else i18n.t("common.all", language))
 widgets.keep_choice("pf_status", ["active", "exited", None], widgets.code_namer("participant_status", "common.all"))
@@ -35,7 +35,7 @@ widgets.table(rows, {"code": "field.code", "display_name": "field.display_name",
 enrol_tab, edit_tab = st.tabs([t("participants.enrol"), t("participants.edit_exit")], key="participants_tabs")
 
 with enrol_tab:
-    participant_forms.enrol_form(scope, company_names, coach_names)
+    participant_forms.enrol_form(scope, coach_names)
 
 with edit_tab:
     # code · name where the role sees names (the rows carry no name for the others)

@@ -19,7 +19,8 @@ st.title(t("nav.report"))
 st.caption(t("report.page.intro"))
 
 NAMES = {"fi": "Suomi", "sv": "Svenska", "en": "English"}  # each language in its own name
-names = dict(core.read(lambda c: companies.company_choices(c, scope)))
+# At most widgets.CHOICES companies; a larger scope gets a search box above the options (issue 16).
+names = widgets.company_options(scope, "report_company")
 # The whole pilot's report is for services and admins who reach it; a company's report (the
 # employer's, the coach's company visit) follows the employer's rule.
 options = ([None] if scope.whole_pilot and scope.role in ("services", "admin") else []) + list(names)

@@ -33,7 +33,9 @@ def world(engine):
 
 
 def open_page(world, page: str, user: str = "coach-anna", lang: str = "fi",
-              params: dict | None = None) -> AppTest:
+              params: dict | None = None, tab: str | None = None) -> AppTest:
+    """The page signed in as ``user``; ``tab`` opens one tab of the participant page (only the
+    open tab runs there)."""
     at = app_as(user, world["db"], timeout=60)
     at.query_params["lang"] = lang
     for k, v in (params or {}).items():
@@ -41,7 +43,7 @@ def open_page(world, page: str, user: str = "coach-anna", lang: str = "fi",
     at.run()
     at.switch_page(page).run()
     assert not at.exception, at.exception
-    return at
+    return open_tab(at, tab) if tab else at
 
 
 def submit(at: AppTest, form: str) -> AppTest:
@@ -85,3 +87,15 @@ def texts(elements) -> str:
 def one(world, sql: str, **params):
     with world["engine"].connect() as conn:
         return conn.execute(sa.text(sql), params).scalar()
+
+
+def open_tab(at: AppTest, name: str, key: str = "participant_tabs") -> AppTest:
+    """Open one tab of a page whose tabs track state (the participant page runs only the open
+    tab, issue 16): the tab's label in the page's language, as a click in the browser sends it."""
+    from pilot import i18n
+    shown = [tab.label for tab in at.tabs]
+    at.session_state[key] = next(label for label in (i18n.t(f"work.tab.{name}", lg) for lg in i18n.LANGUAGES)
+                                 if label in shown)
+    at.run()
+    assert not at.exception, at.exception
+    return at

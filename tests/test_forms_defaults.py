@@ -20,7 +20,7 @@ TOMORROW = today() + timedelta(days=1)
 
 def test_the_employment_status_picker_starts_empty_and_must_be_chosen(world):
     pid = world["pids"][0]
-    at = open_page(world, "pages/participant.py", lang="en", params={"participant": str(pid)})
+    at = open_page(world, "pages/participant.py", lang="en", params={"participant": str(pid)}, tab="employment")
     prefix = f"form_emp_{pid}_0"
     assert at.selectbox(key=f"{prefix}_status").value is None
     before = one(world, "SELECT COUNT(*) FROM employment")
@@ -81,7 +81,7 @@ def test_an_exit_in_the_future_asks_for_confirmation(world):
 
 def test_an_employment_change_in_the_future_asks_for_confirmation(world):
     pid = world["pids"][0]
-    at = open_page(world, "pages/participant.py", lang="en", params={"participant": str(pid)})
+    at = open_page(world, "pages/participant.py", lang="en", params={"participant": str(pid)}, tab="employment")
     prefix = f"form_emp_{pid}_0"
     at.date_input(key=f"{prefix}_date").set_value(TOMORROW)
     at.selectbox(key=f"{prefix}_status").select("permanent")

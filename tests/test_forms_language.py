@@ -48,9 +48,9 @@ def test_enrolment_form_survives_a_language_switch(world):
 
 def test_employment_change_survives_a_language_switch(world):
     pid = world["pids"][0]
-    at = open_page(world, "pages/participant.py", lang="sv", params={"participant": str(pid)})
+    at = open_page(world, "pages/participant.py", lang="sv", params={"participant": str(pid)}, tab="employment")
     prefix = f"form_emp_{pid}_0"
-    switch_language(at, "en")
+    switch_language(at, "en")  # the tab stays open: only its label changes
     held(at, {f"{prefix}_status": label("employment_status", "apprenticeship", "sv")})
     submit(at, prefix)
     assert one(world, "SELECT COUNT(*) FROM employment WHERE status = 'apprenticeship'") == 1

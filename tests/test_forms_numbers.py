@@ -55,7 +55,7 @@ def test_appropriation_in_finnish(world):
 
 def test_weekly_hours_with_a_decimal_comma(world):
     pid = world["pids"][0]
-    at = open_page(world, "pages/participant.py", params={"participant": str(pid)})
+    at = open_page(world, "pages/participant.py", params={"participant": str(pid)}, tab="employment")
     prefix = f"form_emp_{pid}_0"
     at.selectbox(key=f"{prefix}_status").set_value("fixed_term")
     at.text_input(key=f"{prefix}_hours").input("4,5")

@@ -7,7 +7,7 @@ from tests.forms_support import open_page, world  # noqa: F401
 
 def test_picking_a_participant_writes_the_url(world):
     a, b = world["pids"][0], world["pids"][1]
-    at = open_page(world, "pages/participant.py", lang="en", params={"participant": str(a)})
+    at = open_page(world, "pages/participant.py", lang="en", params={"participant": str(a)}, tab="details")
     assert at.selectbox(key="participant_pick").value == a
     at.selectbox(key="participant_pick").set_value(b).run()
     assert at.query_params["participant"] == str(b)
@@ -16,7 +16,7 @@ def test_picking_a_participant_writes_the_url(world):
 
 def test_a_url_changed_by_back_shows_its_participant(world):
     a, b = world["pids"][0], world["pids"][1]
-    at = open_page(world, "pages/participant.py", lang="en", params={"participant": str(a)})
+    at = open_page(world, "pages/participant.py", lang="en", params={"participant": str(a)}, tab="details")
     at.selectbox(key="participant_pick").set_value(b).run()
     at.query_params["participant"] = str(a)   # Back: the browser's URL names A again
     at.run()

@@ -13,6 +13,7 @@ from pilot import db
 from pilot.domain.dates import add_months, today
 from pilot.records import followups, users
 from tests import work_seed
+from tests.forms_support import open_tab
 from tests.test_pages_undo import open_page, scalar, submit, texts
 
 ADMIN = work_seed.ADMIN
@@ -39,7 +40,8 @@ def pilot(engine):
 
 
 def _picked(pilot):
-    at = open_page(pilot, "pages/participant.py", "coach-anna", {"participant": str(pilot["pid"])})
+    at = open_tab(open_page(pilot, "pages/participant.py", "coach-anna", {"participant": str(pilot["pid"])}),
+                  "employment")
     at.selectbox(key=f"followup_{pilot['pid']}_pick").set_value(pilot["fid"]).run()
     return at, f"form_undo_followup_{pilot['pid']}_{pilot['fid']}_v1"
 

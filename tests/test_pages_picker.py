@@ -43,7 +43,7 @@ def test_a_large_scope_gets_a_search_box_that_narrows(world, monkeypatch):
 def test_the_url_opens_one_outside_the_first_n(world, monkeypatch):
     monkeypatch.setattr(widgets, "CHOICES", 2)
     c = world["pids"][2]
-    at = open_page(world, "pages/participant.py", lang="en", params={"participant": str(c)})
+    at = open_page(world, "pages/participant.py", lang="en", params={"participant": str(c)}, tab="details")
     assert at.selectbox(key="participant_pick").value == c
     assert at.text_input(key=f"form_details_{c}_v1_job")  # C's own forms are drawn
     # A search that leaves C out keeps C in the picker (the person open), plus the matches.
@@ -91,3 +91,27 @@ def test_company_picker_on_adaptations_follows_the_url(companies3, monkeypatch):
     # Espoo Works is the second by name, outside the first N: ?company= still opens it.
     assert at.selectbox(key="adapt_company").value == companies3["company"]
     assert at.text_input(key="adapt_company_find")
+
+
+def test_only_the_open_tab_of_the_participant_page_runs(world):
+    """The assessment chart and table, the employment table and the details form are not built
+    while the timeline (the first tab) is open; each appears when its tab opens."""
+    from pilot.records import assessments
+    from tests.forms_support import open_tab
+    pid = world["pids"][0]
+    with world["engine"].begin() as conn:
+        from pilot.access import Scope
+        assessments.record_assessment(conn, Scope(username="seed", role="admin"), pid,
+                                      {"assessed_on": date(2023, 3, 1), "skill": "speaking", "level": "A2.1",
+                                       "source": "coach", "notes": None})
+    at = open_page(world, "pages/participant.py", lang="en", params={"participant": str(pid)})
+    keys = {getattr(e, "key", None) for e in at.dataframe} | {w.key for w in at.text_input}
+    assert not {"assess_table", "emp_table", f"form_details_{pid}_v1_job"} & keys
+    assert not at.get("plotly_chart")
+    assert at.multiselect(key="tl_kinds")  # the timeline is drawn
+    open_tab(at, "language")
+    assert at.get("plotly_chart")
+    assert not [m for m in at.multiselect if m.key == "tl_kinds"]  # the timeline no longer runs
+    open_tab(at, "details")
+    assert at.text_input(key=f"form_details_{pid}_v1_job")
+    assert not at.get("plotly_chart")

@@ -76,8 +76,10 @@ def scalar(pilot, sql: str, **params):
         return conn.execute(sa.text(sql), params).scalar()
 
 
-def _participant(pilot, user="coach-anna"):
-    return open_page(pilot, "pages/participant.py", user, {"participant": str(pilot["pid"])})
+def _participant(pilot, user="coach-anna", tab="language"):
+    """The participant page with one tab open (only the open tab runs)."""
+    from tests.forms_support import open_tab
+    return open_tab(open_page(pilot, "pages/participant.py", user, {"participant": str(pilot["pid"])}), tab)
 
 
 def test_correct_an_assessment_on_the_participant_page(pilot):
@@ -152,7 +154,7 @@ def test_adding_the_same_assessment_again_is_the_conflict_sentence(pilot):
 
 def test_remove_an_employment_row(pilot):
     row_id = scalar(pilot, "SELECT id FROM employment")
-    at = _participant(pilot)
+    at = _participant(pilot, tab="employment")
     at.selectbox(key=f"emp_{pilot['pid']}_pick").set_value(row_id).run()
     prefix = f"form_undo_emp_{pilot['pid']}_{row_id}_v1"
     at.text_input(key=f"{prefix}_remove_reason").input("entered twice")

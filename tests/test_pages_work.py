@@ -12,6 +12,7 @@ from pilot import db
 from pilot.domain.dates import add_months, today
 from pilot.records import adaptations, audit, employment, participants, sessions, users
 from tests import work_seed
+from tests.forms_support import open_tab
 from tests.helpers_app import app_as
 
 PAGES = ("pages/my_week.py", "pages/log_session.py", "pages/participant.py", "pages/adaptations.py")
@@ -157,14 +158,14 @@ def test_seventh_month_of_work_trial_is_warned(pilot):
     with db.transaction(pilot["engine"]) as conn:
         employment.record_change(conn, "test", pid, {"effective_on": add_months(today(), -7) + timedelta(days=3),
                                                      "status": "work_trial", "employer_business_id": "1927400-1"})
-    at = open_page(pilot, "pages/participant.py", lang="en", params={"participant": str(pid)})
+    at = open_tab(open_page(pilot, "pages/participant.py", lang="en", params={"participant": str(pid)}), "employment")
     warned = texts(at.warning)
     assert "work trial with 1927400-1" in warned and "past the 6-month limit" in warned
 
 
 def test_assessment_form_and_chart(pilot):
     pid = pilot["pids"][0]
-    at = open_page(pilot, "pages/participant.py", lang="en", params={"participant": str(pid)})
+    at = open_tab(open_page(pilot, "pages/participant.py", lang="en", params={"participant": str(pid)}), "language")
     at.selectbox(key=f"form_assess_{pid}_0_level").set_value("A2.1")
     submit(at, f"form_assess_{pid}_0")
     at.selectbox(key=f"form_assess_{pid}_1_level").set_value("B1.1")  # a fresh, empty form
@@ -189,8 +190,8 @@ def test_timeline_note_and_filter(pilot):
 
 def test_two_sessions_editing_one_participant_conflict(pilot):
     pid = pilot["pids"][0]
-    first = open_page(pilot, "pages/participant.py", lang="en", params={"participant": str(pid)})
-    second = open_page(pilot, "pages/participant.py", lang="en", params={"participant": str(pid)})
+    first, second = (open_tab(open_page(pilot, "pages/participant.py", lang="en", params={"participant": str(pid)}),
+                              "details") for _ in range(2))
     prefix = f"form_details_{pid}_v1"
     first.text_input(key=f"{prefix}_job").input("Cook")
     submit(first, prefix)

@@ -19,6 +19,7 @@ from pilot.records import adaptations, audit, companies, hires, sessions, users
 from pilot.records.adaptations import InvalidMove
 from tests import work_seed
 from tests.helpers_app import app_as
+from tests.forms_support import open_tab
 from tests.test_pages_work import open_page, submit, texts
 
 ADMIN = Scope(username="seed", role="admin")
@@ -248,6 +249,6 @@ def test_work_trial_months_name_a_pilot_company_not_its_business_id(pilot):
     with db.transaction(pilot["engine"]) as conn:
         employment.record_change(conn, "test", pid, {"effective_on": add_months(today(), -2),
                                                      "status": "work_trial", "employer_business_id": "0101263-6"})
-    at = open_page(pilot, "pages/participant.py", lang="en", params={"participant": str(pid)})
+    at = open_tab(open_page(pilot, "pages/participant.py", lang="en", params={"participant": str(pid)}), "employment")
     line = next(c.value for c in at.caption if "Months of work trial" in str(c.value) or "trial" in str(c.value))
     assert "Espoo Works" in line and "0101263-6" not in line

@@ -80,7 +80,7 @@ def test_participant_page_lists_the_newest_assessment_first(world):  # noqa: F81
     with db.transaction(world["engine"]) as conn:
         _assess(conn, pid, [("reading", "A1.3", "coach", date(2023, 3, 1)), ("speaking", "B1.1", "coach", date(2024, 5, 2)),
                             ("writing", "A2.1", "coach", date(2023, 9, 1))])
-    at = open_page(world, "pages/participant.py", lang="en", params={"participant": str(pid)})
+    at = open_page(world, "pages/participant.py", lang="en", params={"participant": str(pid)}, tab="language")
     table = next(d.value for d in at.dataframe if "Assessed on" in d.value.columns)
     assert list(table["Assessed on"])[:3] == ["02.05.2024", "01.09.2023", "01.03.2023"]
 

@@ -18,10 +18,13 @@ from pilot.ui import core, widgets, work
 from pilot.ui.core import t
 
 
-def enrol_form(scope: Scope, company_names: dict[int, str], coach_names: dict[int, str]) -> None:
+def enrol_form(scope: Scope, coach_names: dict[int, str]) -> None:
     """Enrol a participant: their fields, company, coach and the employment status at enrolment."""
     prefix = "form_enrol"
     problems = st.session_state.get(f"{prefix}_problems", [])
+    # At most widgets.CHOICES companies; a larger scope's search box stands above the form, where
+    # Enter narrows the list instead of submitting the form (issue 16).
+    company_names = widgets.company_options(scope, f"{prefix}_company")
     with st.form(prefix):
         c1, c2 = st.columns(2)
         values = {"code": c1.text_input(t("field.code"), key=f"{prefix}_code", placeholder="P-0042")}

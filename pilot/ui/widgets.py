@@ -127,6 +127,20 @@ def url_select(param: str, key_label: str, options: list[int], key: str,
                         placeholder=t("common.choose"), on_change=follow)
 
 
+def lazy_tabs(key: str, names: tuple[str, ...], label: Callable[[str], str]) -> list[Any]:
+    """Tabs of which only the open one should run: the caller draws a tab's content under
+    ``if tabs[i].open:`` (Streamlit tracks the open tab and reruns on a click). The open tab is
+    remembered by its name, so a language switch, which relabels and so renews the tabs, keeps the
+    same tab open instead of going back to the first."""
+    labels = [label(name) for name in names]
+    remembered = st.session_state.get(f"_{key}_open")
+    if remembered in names and st.session_state.get(key) not in labels:  # relabelled: a new language
+        st.session_state[key] = label(remembered)
+    tabs = st.tabs(labels, key=key, on_change="rerun")
+    st.session_state[f"_{key}_open"] = next((name for name, tab in zip(names, tabs) if tab.open), names[0])
+    return list(tabs)
+
+
 def field_errors(problems: list[Problem], field: str) -> None:
     """Errors next to the field they belong to, in the user's language."""
     for p in problems:
