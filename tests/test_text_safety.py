@@ -166,6 +166,10 @@ def test_no_page_renders_user_text_as_markdown(payload_db, role: str, user: str)
             at.session_state["company_open"] = int(_first_id(payload_db, "SELECT MIN(id) FROM companies"))
             at.run()
             problems += [f"{spec.path} (open): {p}" for p in unsafe_texts(at)]
+        if spec.path == "pages/participant.py":  # only the open tab runs: open each of the others
+            from tests.forms_support import open_tab
+            for tab in ("language", "employment", "adaptations", "details"):
+                problems += [f"{spec.path} ({tab}): {p}" for p in unsafe_texts(open_tab(at, tab))]
         if spec.path == "pages/admin_privacy.py":
             at.selectbox(key="anon_pick").set_value(int(participant)).run()
             problems += [f"{spec.path} (picked): {p}" for p in unsafe_texts(at)]
