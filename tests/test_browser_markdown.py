@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from pilot import db
 from pilot.ui import nav
+from pilot.ui.outcomes import EMPLOYER_SECTIONS
 from tests.browser_support import require_browser, screenshot, wait_for_app
 from tests.helpers_app import login, prepare_demo_db, start_app
 
@@ -113,6 +114,11 @@ def walk(browser, app_url: str, user: str, role: str, extra: dict[str, str]) -> 
             page.goto(f"{app_url}/{spec.url_path}?lang=fi{extra.get(spec.path, '')}")
             settle(page)
             seen.append(page.content())
+            # the employer's page draws one section at a time (issue 16): every section is visited
+            for section, _ in (EMPLOYER_SECTIONS[1:] if spec.path == "pages/employer.py" else ()):
+                page.goto(f"{app_url}/{spec.url_path}?lang=fi&view={section}")
+                settle(page)
+                seen.append(page.content())
         if "business_id" in extra:
             # A known Y-tunnus opens that company: the flash message and the header carry its name.
             page.goto(f"{app_url}/companies?lang=fi")

@@ -23,6 +23,7 @@ import pytest
 
 from pilot import i18n
 from pilot.demo import DEMO_USERS
+from pilot.ui.outcomes import EMPLOYER_SECTIONS
 from tests.helpers_app import login
 from tests.walk_support import (foreign, full_screenshot, next_frames, problems, read_page, screenshot_path,
                                 wait_for_script, write_findings)
@@ -32,6 +33,10 @@ pytestmark = pytest.mark.browser
 ROLES = ("admin", "services", "coach", "coach2", "employer")  # coach: whole pilot; coach2: bound + caseload
 LANGS = ("fi", "sv")
 SIZES = ((1366, 900), (390, 844))
+# Pages that draw one section at a time (?view=<code>) whose every section the walk opens: the
+# employer's page keeps its grids and forms in sections (issue 16). The dashboard's sections are
+# opened by test_browser_dashboard and the AppTests; its walk stays its first screen.
+SECTIONED = {"employer": EMPLOYER_SECTIONS}
 DISPLAY_NAMES = {u["display_name"] for u in DEMO_USERS}
 
 
@@ -171,6 +176,9 @@ def test_walk(app_url, browser, role, lang) -> None:
         for path in signed_in.links:
             walk.open(path)
             walk.check(path)
+            for section, _ in SECTIONED.get(path, ())[1:]:
+                walk.open(path, f"&view={section}")
+                walk.check(f"{path}-{section}")
         if signed_in.participant:
             walk.participant(signed_in.participant)
         if "companies" in signed_in.links:
