@@ -295,6 +295,16 @@ def test_every_page_in_swedish_has_no_finnish_or_english_leftovers(demo_db, role
         at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.title, "the page shows its title"
+    _check_swedish(at, data)
+    if path == "pages/employer.py":  # drawn one section at a time (issue 16): every section in Swedish
+        from pilot.ui.outcomes import EMPLOYER_SECTIONS
+        for section, _ in EMPLOYER_SECTIONS[1:]:
+            at.segmented_control(key="view").set_value(section).run()
+            assert not at.exception, [e.value for e in at.exception]
+            _check_swedish(at, data)
+
+
+def _check_swedish(at, data) -> None:  # type: ignore[no-untyped-def]
     open_table_views(at)
     texts = [t for node in _walk(at._tree) for t in _node_texts(node)]
     # A box with no choice and no placeholder shows Streamlit's English "Choose an option"
