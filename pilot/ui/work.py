@@ -131,41 +131,79 @@ def person_name(row: dict[str, Any]) -> str:
     return f"{row['code']} {row['display_name']}" if row.get("display_name") else row["code"]
 
 
+ATTENDANCE_OPTIONS = [*codes.ATTENDANCE, NOT_BOOKED]
+
+
+def _attendance_key(prefix: str, person_id: int) -> str:
+    return f"{prefix}_att_{person_id}"
+
+
+def _attendance_name(code: str, language: str) -> str:
+    return i18n.label("attendance", code, language) if code != NOT_BOOKED else i18n.t("work.not_booked", language)
+
+
+def _keep_attendance(key: str) -> None:
+    widgets.keep_choice(key, ATTENDANCE_OPTIONS, _attendance_name)
+
+
 def attendance_picker(prefix: str, people: list[dict[str, Any]], current: dict[int, str],
                       default: str) -> dict[int, str]:
     """One horizontal radio per participant (phone width): present / absent / excused / not booked."""
-    options = list(codes.ATTENDANCE) + [NOT_BOOKED]
-    names = {**{c: i18n.label("attendance", c, lang()) for c in codes.ATTENDANCE}, NOT_BOOKED: t("work.not_booked")}
+    options = ATTENDANCE_OPTIONS
+    names = {code: _attendance_name(code, lang()) for code in options}
     out = {}
     for person in people:
         value = current.get(person["id"], default)
-        widgets.keep_choice(f"{prefix}_att_{person['id']}", options,
-                            lambda code, language: i18n.label("attendance", code, language)
-                            if code != NOT_BOOKED else i18n.t("work.not_booked", language))
+        key = _attendance_key(prefix, person["id"])
+        _keep_attendance(key)
         choice = st.radio(md(person_name(person)), options, index=options.index(value), horizontal=True,
-                          key=f"{prefix}_att_{person['id']}", format_func=mapper(names))
+                          key=key, format_func=mapper(names))
         if choice != NOT_BOOKED:
             out[person["id"]] = choice
     return out
 
 
+# The session form's field -> key suffix: the widgets are drawn under these keys and a submitted
+# form is read back from them (submitted_session), so both ends name the same fields.
+SESSION_KEYS = {"held_on": "date", "minutes": "minutes", "kind": "kind", "mode": "mode", "topics": "topics",
+                "notes": "notes"}
+SESSION_CHOICES = {"kind": codes.SESSION_KINDS, "mode": codes.MODES}  # field -> its codes (code list = field)
+
+
 def session_fields(prefix: str, problems: list[Problem], current: dict[str, Any] | None) -> dict[str, Any]:
     """Date, minutes, kind, mode, topics, notes: one column, so it fits a phone."""
     cur = current or {}
-    values = {"held_on": widgets.date_field("field.held_on", f"{prefix}_date", cur.get("held_on"))}
+    key = {name: f"{prefix}_{suffix}" for name, suffix in SESSION_KEYS.items()}
+    values = {"held_on": widgets.date_field("field.held_on", key["held_on"], cur.get("held_on"))}
     widgets.field_errors(problems, "held_on")
-    values["minutes"] = widgets.number_field("field.minutes", f"{prefix}_minutes", int(cur.get("minutes") or 60),
+    values["minutes"] = widgets.number_field("field.minutes", key["minutes"], int(cur.get("minutes") or 60),
                                              decimals=0, problems=problems, field="minutes")
-    values["kind"] = widgets.code_select("field.kind", "kind", codes.SESSION_KINDS, f"{prefix}_kind",
+    values["kind"] = widgets.code_select("field.kind", "kind", SESSION_CHOICES["kind"], key["kind"],
                                          cur.get("kind") or "language_lesson")
-    widgets.keep_choice(f"{prefix}_mode", list(codes.MODES), widgets.code_namer("mode"))
-    values["mode"] = st.radio(t("field.mode"), codes.MODES, horizontal=True, key=f"{prefix}_mode",
+    widgets.keep_choice(key["mode"], list(SESSION_CHOICES["mode"]), widgets.code_namer("mode"))
+    values["mode"] = st.radio(t("field.mode"), codes.MODES, horizontal=True, key=key["mode"],
                               index=codes.MODES.index(cur.get("mode") or "onsite"), format_func=labeller("mode"))
-    values["topics"] = st.text_input(t("field.topics"), value=cur.get("topics") or "", key=f"{prefix}_topics")
+    values["topics"] = st.text_input(t("field.topics"), value=cur.get("topics") or "", key=key["topics"])
     widgets.field_errors(problems, "topics")
-    values["notes"] = st.text_area(t("field.notes"), value=cur.get("notes") or "", key=f"{prefix}_notes", height=80)
+    values["notes"] = st.text_area(t("field.notes"), value=cur.get("notes") or "", key=key["notes"], height=80)
     widgets.field_errors(problems, "notes")
     return values
+
+
+def submitted_session(prefix: str, people: list[dict[str, Any]],
+                      default: str) -> tuple[dict[str, Any], dict[int, str]]:
+    """A submitted session form's values and attendance as its widgets hold them (Streamlit stores
+    a submitted form's values before the next run draws anything): what session_fields and
+    attendance_picker would return, read before the form is drawn again."""
+    # A choice made before a language switch is held as its label: turned back into its code,
+    # as the drawn widgets do (widgets.keep_choice).
+    for name, options in SESSION_CHOICES.items():
+        widgets.keep_choice(f"{prefix}_{SESSION_KEYS[name]}", list(options), widgets.code_namer(name))
+    for person in people:
+        _keep_attendance(_attendance_key(prefix, person["id"]))
+    values = {name: st.session_state.get(f"{prefix}_{suffix}") for name, suffix in SESSION_KEYS.items()}
+    marks = {p["id"]: st.session_state.get(_attendance_key(prefix, p["id"]), default) for p in people}
+    return values, {pid: mark for pid, mark in marks.items() if mark != NOT_BOOKED}
 
 
 def hours_caption(scope: Any, company_id: int) -> None:
@@ -175,45 +213,52 @@ def hours_caption(scope: Any, company_id: int) -> None:
 
 
 _SAVED = "_log_saved"  # the new-session form's own message, shown once inside the form's fragment
-
-
-def _rerun_form() -> None:
-    """Run the form again: only its fragment when this run is one (a click in the form in a
-    browser), the whole page on a full run (where Streamlit refuses a fragment-scoped rerun, e.g.
-    a form first drawn with the page, or AppTest, which always runs the whole script)."""
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-    ctx = get_script_run_ctx()
-    st.rerun(scope="fragment" if ctx is not None and ctx.fragment_ids_this_run else "app")
+_SUBMITTED = "_log_submitted"  # the prefix of the new-session form whose save button was clicked
 
 
 @st.fragment
 def new_session_form(scope: Any, company_id: int) -> None:
-    """Log a new session: a fragment, so typing, the one-to-one switch, a save and the empty form
-    after it rerun only this form, not the page with its company picker and the edit tab.
+    """Log a new session: a fragment, so typing, the one-to-one switch and a save run only this
+    form, not the page with its company picker and the edit tab.
 
-    The saved message is drawn here (the rest of the page does not run after a save) and the
-    company's hours with it, since the save changes them."""
+    A click on save only marks the form (a callback); this run then checks and writes the
+    submitted values before it draws anything, so one run shows the saved message, the company's
+    new hours and an empty form (or the problems under the typed values), with no second run."""
+    people = core.read(lambda c: sessions.booking_defaults(c, scope, company_id, today()))
+    one_to_one = bool(st.session_state.get("log_one_to_one"))
+    default = NOT_BOOKED if one_to_one else "present"
+    base = f"form_log_{company_id}_{'one' if one_to_one else 'group'}"  # own fields for each default
+    if st.session_state.pop(_SUBMITTED, None) == fresh(base):
+        _save_new_session(scope, company_id, base, people, default)
     saved = st.session_state.pop(_SAVED, None)
     if saved:
         st.success(t(saved[0], **saved[1]))
     hours_caption(scope, company_id)
-    one_to_one = st.toggle(t("work.log.one_to_one"), key="log_one_to_one", help=t("work.log.one_to_one_help"))
-    base = f"form_log_{company_id}_{'one' if one_to_one else 'group'}"  # own fields for each default
+    st.toggle(t("work.log.one_to_one"), key="log_one_to_one", help=t("work.log.one_to_one_help"))
     prefix = fresh(base)
     problems = st.session_state.get(f"{prefix}_problems", [])
-    people = core.read(lambda c: sessions.booking_defaults(c, scope, company_id, today()))
     with st.form(prefix):
-        values = session_fields(prefix, problems, None)
+        session_fields(prefix, problems, None)
         st.markdown(f"**{t('work.log.attendance')}**")
-        booked = attendance_picker(prefix, people, {}, NOT_BOOKED if one_to_one else "present")
+        attendance_picker(prefix, people, {}, default)
         widgets.field_errors(problems, "attendance")
-        submitted = st.form_submit_button(t("work.log.save"), type="primary", width="stretch")
-    if not submitted:
-        return
+        st.form_submit_button(t("work.log.save"), type="primary", width="stretch",
+                              on_click=_mark_submitted, args=(prefix,))
+
+
+def _mark_submitted(prefix: str) -> None:
+    st.session_state[_SUBMITTED] = prefix
+
+
+def _save_new_session(scope: Any, company_id: int, base: str, people: list[dict[str, Any]], default: str) -> None:
+    """Check and write the submitted new-session form. Saved: the message for this run and a fresh
+    form; not saved: the problems (or core.attempt's sentence) with the typed values kept."""
+    prefix = fresh(base)
+    values, booked = submitted_session(prefix, people, default)
     clean, problems = check_session(values, lang())
     st.session_state[f"{prefix}_problems"] = problems
     if problems:
-        _rerun_form()  # the problems under their fields, the typed values kept
+        return
     _still_signed_in(scope)
     # Committed together with other coaches' saves of the same moment (group commit).
     new_id = core.attempt(lambda: sessions.log_session_together(core.engine(), scope, company_id, clean, booked))
@@ -222,8 +267,6 @@ def new_session_form(scope: Any, company_id: int) -> None:
         st.session_state[_SAVED] = ("work.log.saved", {
             "rate": i18n.format_percent_value(rate, lang(), 0) if rate is not None else "–", "booked": len(booked)})
         reset_form(base)
-        _rerun_form()
-    # Not saved: core.attempt's sentence stays under the form with the typed values.
 
 
 def _still_signed_in(scope: Any) -> None:
