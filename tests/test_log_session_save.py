@@ -72,3 +72,20 @@ def test_a_failed_check_keeps_the_typed_values(pilot):
     at.text_input(key=f"{prefix}_minutes").input("30")
     submit(at, prefix)
     assert len(_rows(pilot)) == 1 and "Session saved" in texts(at.tabs[0].success)
+
+
+def test_company_hours_count_a_session_of_the_pilots_today(pilot, monkeypatch):
+    """The form dates a session on the pilot's day (Helsinki); the hours beside it count up to
+    that same day, not the server's (UTC: between 21/22 and 24 UTC it is still yesterday)."""
+    from datetime import timedelta
+
+    from pilot import db
+    from pilot.domain import dates
+    ahead = dates.today() + timedelta(days=1)  # a clock where Helsinki is a day ahead of the server
+    monkeypatch.setattr(dates, "today", lambda: ahead)
+    scope = _scope(pilot)
+    with db.transaction(pilot["engine"]) as conn:
+        sessions.log_session(conn, scope, pilot["company"], {"held_on": ahead, "minutes": 90,
+                                                              "kind": "language_lesson", "mode": "onsite"}, {})
+    with pilot["engine"].connect() as conn:
+        assert sessions.company_hours(conn, scope, pilot["company"])["coaching_hours"] == 1.5

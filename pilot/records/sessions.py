@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection, Engine
 from pilot import db
 from pilot.access import Scope, require_company, require_editor
 from pilot.db import WriteConflict, utcnow
+from pilot.domain import dates
 from pilot.domain.attendance import attendance_rate, needs_reason
 from pilot.domain.identifiers import refuse_hetu
 from pilot.records import attendance_totals, audit, removed
@@ -331,7 +332,9 @@ def session_attendance_rate(conn: Connection, session_id: int) -> float | None:
 def company_hours(conn: Connection, scope: Scope, company_id: int, as_of: date | None = None) -> dict[str, float]:
     """Coaching hours (sessions' minutes) and participant hours (present rows) of one company."""
     require_company(scope, company_id)
-    params = {"c": company_id, "as_of": as_of or date.today()}
+    # The pilot's day (Helsinki), as the form dates a new session: the server's date.today() (UTC)
+    # left a session logged after 22:00 UTC out of the hours shown beside it.
+    params = {"c": company_id, "as_of": as_of or dates.today()}
     coaching = conn.execute(sa.text(
         "SELECT COALESCE(SUM(minutes), 0) FROM sessions WHERE company_id = :c AND held_on <= :as_of"),
         params).scalar_one()
