@@ -89,3 +89,26 @@ def test_company_hours_count_a_session_of_the_pilots_today(pilot, monkeypatch):
                                                               "kind": "language_lesson", "mode": "onsite"}, {})
     with pilot["engine"].connect() as conn:
         assert sessions.company_hours(conn, scope, pilot["company"])["coaching_hours"] == 1.5
+
+
+def test_a_save_that_fails_says_so_and_keeps_the_typed_values(pilot, monkeypatch):
+    from pilot import db
+    real = sessions.log_session_together
+    failing = [True]
+
+    def first_conflicts(*args, **kwargs):
+        if failing.pop() if failing else False:
+            raise db.WriteConflict("busy")
+        return real(*args, **kwargs)
+    monkeypatch.setattr(sessions, "log_session_together", first_conflicts)
+    cid = pilot["company"]
+    at = open_page(pilot, "pages/log_session.py", lang="en")
+    prefix = f"form_log_{cid}_group_0"
+    at.text_input(key=f"{prefix}_topics").input("Reading a roster")
+    submit(at, prefix)
+    assert "Someone else changed this" in texts(at.tabs[0].error)
+    assert not at.success and _rows(pilot) == []
+    assert at.text_input(key=f"{prefix}_topics").value == "Reading a roster"
+    submit(at, prefix)
+    assert "Session saved" in texts(at.tabs[0].success)
+    assert [r["topics"] for r in _rows(pilot)] == ["Reading a roster"]
