@@ -115,3 +115,29 @@ def test_only_the_open_tab_of_the_participant_page_runs(world):
     open_tab(at, "details")
     assert at.text_input(key=f"form_details_{pid}_v1_job")
     assert not at.get("plotly_chart")
+
+
+def test_dashboard_company_filter_is_bounded(companies3, monkeypatch):
+    """The services dashboard's company filter: all companies together first, then at most N,
+    a search box for a larger pilot, and a company found by search can be chosen."""
+    monkeypatch.setattr(widgets, "CHOICES", 2)
+    at = open_page(companies3, "pages/dashboard.py", user="admin-olli", lang="en")
+    picker = at.selectbox(key="dash_company")
+    assert picker.options == ["All companies", "Delta Ab (2617416-4)", "Espoo Works (0101263-6)"]
+    assert "Showing the first 2 of 3" in _texts(at)
+    at.text_input(key="dash_company_find").input("1572860").run()
+    assert not at.exception
+    assert at.selectbox(key="dash_company").options == ["All companies", "Gamma Oy (1572860-0)"]
+    at.selectbox(key="dash_company").select_index(1).run()
+    assert not at.exception
+    assert at.selectbox(key="dash_company").value is not None
+    # The chosen company stays listed when the search changes.
+    at.text_input(key="dash_company_find").input("Delta").run()
+    assert at.selectbox(key="dash_company").options == ["All companies", "Gamma Oy (1572860-0)",
+                                                        "Delta Ab (2617416-4)"]
+
+
+def test_dashboard_company_filter_small_pilot_unchanged(companies3):
+    at = open_page(companies3, "pages/dashboard.py", user="admin-olli", lang="en")
+    assert not [w for w in at.text_input if w.key == "dash_company_find"]
+    assert len(at.selectbox(key="dash_company").options) == 4

@@ -18,7 +18,7 @@ import streamlit as st
 
 from pilot import dashboard
 from pilot.access import Scope
-from pilot.records import audit, companies
+from pilot.records import audit
 from pilot.records import outcomes as data
 from pilot.ui import core
 
@@ -54,12 +54,12 @@ def employer_page(scope: Scope, company_id: int, as_of: date) -> dashboard.Page:
 @st.cache_data(show_spinner=False, max_entries=64, ttl=_TTL)
 def _filter_options(scope_key: str, data_version: int, _scope: Scope) -> dict[str, Any]:
     def work(c) -> dict[str, Any]:  # noqa: ANN001
-        return {"companies": dict(companies.company_choices(c, _scope)), "industries": data.industries(c, _scope),
+        return {"industries": data.industries(c, _scope),
                 "languages": data.first_languages(c, _scope), "span": data.enrolment_range(c, _scope)}
     return core.read(work)
 
 
 def filter_options(scope: Scope) -> dict[str, Any]:
-    """The filter bar's choices in the reader's scope: companies, industries, first languages and
-    the span of enrolment dates."""
+    """The filter bar's choices in the reader's scope: industries, first languages and the span of
+    enrolment dates (the companies come bounded from widgets.company_options)."""
     return _filter_options(repr(scope), version(), scope)

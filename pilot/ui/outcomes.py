@@ -44,11 +44,14 @@ def filter_bar(scope: Scope, key: str) -> tuple[date, data.Filters]:
     """Reference date and the filters. A company-bound scope picks one of its companies or all of
     them together (never the whole pilot: every query is limited to the scope)."""
     options_ = cache.filter_options(scope)
-    names, industries, languages = options_["companies"], options_["industries"], options_["languages"]
+    industries, languages = options_["industries"], options_["languages"]
     quarters = _quarters(options_["span"])
     c1, c2, c3 = st.columns(3)
     with c1:
         as_of = widgets.date_field("outcomes.as_of", f"{key}_as_of", today()) or today()
+        # At most widgets.CHOICES companies, with a search box for a larger pilot (20 000 options
+        # on every run made the page slow to build and to draw).
+        names = widgets.company_options(scope, f"{key}_company")
         # None: the whole pilot, or for a company-bound scope all its own companies together
         company = st.selectbox(t("field.company"), [None, *names], key=f"{key}_company",
                                format_func=mapper(names, "outcomes.all_companies" if scope.whole_pilot
