@@ -103,3 +103,20 @@ def test_company_choices_bounded_searched_and_scoped(engine, two) -> None:
         assert [cid for cid, _ in companies.company_choices(conn, two["coach"], chosen=two["b"], limit=5)] == [two["a"]]
         assert companies.count_choices(conn, two["coach"]) == 1
         assert companies.company_choices(conn, two["coach"], search="beta", limit=5) == []
+
+
+def test_active_lists_count_on_the_pilots_day(engine, two, monkeypatch) -> None:
+    """The caseload's and the company list's 'active' use the pilot's day (Helsinki), not the
+    server's UTC date: between 22 and 24 UTC a participant who exits 'tomorrow' by UTC has exited today."""
+    from datetime import timedelta
+
+    from pilot.domain import dates
+    ahead = dates.today() + timedelta(days=1)  # a clock where Helsinki is a day ahead of the server
+    monkeypatch.setattr(dates, "today", lambda: ahead)
+    with db.transaction(engine) as conn:
+        conn.execute(sa.text("UPDATE participants SET exited_on = :d WHERE id = :p"), {"d": ahead, "p": two["pb"][0]})
+    with engine.connect() as conn:
+        active = participants.list_participants(conn, ADMIN, company_id=two["b"], status="active")
+        assert two["pb"][0] not in [r["id"] for r in active]
+        beta = next(c for c in companies.list_companies(conn, ADMIN) if c["id"] == two["b"])
+        assert beta["active"] == 2

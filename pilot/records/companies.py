@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from pilot.access import Scope, require_company, require_editor
+from pilot.domain import dates
 from pilot.records import audit
 from pilot.records._scope import bound, company_condition, like_pattern
 from pilot.records._versioned import update_versioned
@@ -22,7 +23,7 @@ def list_companies(conn: Connection, scope: Scope, search: str | None = None,
                    as_of: date | None = None) -> list[dict[str, Any]]:
     """Companies in the scope with their active and total participants, searched by name or ID."""
     cond, params = company_condition(scope, "c.id")
-    params["as_of"] = as_of or date.today()
+    params["as_of"] = as_of or dates.today()  # the pilot's day (Helsinki), not the server's UTC date
     where = [cond]
     if search:
         where.append("(LOWER(c.name) LIKE :q OR c.business_id LIKE :q)")

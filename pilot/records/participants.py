@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from pilot.access import Scope, require_company, require_editor
+from pilot.domain import dates
 from pilot.records import audit, employment
 from pilot.records._scope import bound, like_pattern, participant_condition
 from pilot.records._versioned import update_versioned
@@ -39,7 +40,7 @@ def list_participants(conn: Connection, scope: Scope, company_id: int | None = N
     """The caseload: participants in the scope, by company and status (active / exited) as of a date."""
     cond, params = _visible(scope)
     where = [cond]
-    params["as_of"] = as_of or date.today()
+    params["as_of"] = as_of or dates.today()  # the pilot's day (Helsinki), not the server's UTC date
     if company_id is not None:
         where.append("p.company_id = :company_id")
         params["company_id"] = company_id
