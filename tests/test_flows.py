@@ -117,11 +117,16 @@ def test_coach_logs_a_session_and_an_assessment(new_tab, app_url):
 
 def test_employer_reads_progress_and_gives_feedback(new_tab):
     page = new_tab("employer", f"/?lang={LANG}")
+    # The page draws one section at a time (issue 16): the supervisor taps "progress", then "feedback".
+    page.get_by_role("heading", name=tr("outcomes.employer.title")).wait_for()
+    page.locator("[data-testid=stButtonGroup]").get_by_text(tr("employer.tab.progress"), exact=True).click()
     page.get_by_role("heading", name=tr("outcomes.employer.progress")).wait_for()
     progress = page.locator("[data-testid=stDataFrame]").filter(has_text=tr("field.job_title")).first
     expect(progress).to_contain_text(re.compile(r"P-\d{4}"), timeout=15000)  # listed by code, never by name
     screenshot(page, "flow-employer-1-progress")
 
+    page.locator("[data-testid=stButtonGroup]").get_by_text(tr("employer.tab.feedback"), exact=True).click()
+    page.get_by_role("heading", name=tr("outcomes.employer.feedback")).wait_for()
     form = page.locator("[data-testid=stForm]").filter(has_text=tr("outcomes.employer.send"))
     form.locator("[data-testid=stRadio]").get_by_text("4", exact=True).click()
     form.get_by_label(tr("outcomes.employer.comment")).fill("Clear instructions help the whole team.")
