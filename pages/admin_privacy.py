@@ -15,15 +15,19 @@ scope = core.require_role("admin")
 st.title(t("admin.privacy.title"))
 core.show_flash()
 
-people = core.read(lambda c: participants.list_participants(c, scope, status=None))
 reads.record_view(scope, "privacy_picker")
-labels = {p["id"]: f"{p['code']} · {p['display_name'] or '—'} · {p['company_name']}" for p in people}
+
+
+def label(p: dict) -> str:
+    return f"{p['code']} · {p['display_name'] or '—'} · {p['company_name']}"
+
+
 export_tab, anon_tab, retention_tab = st.tabs([t("admin.privacy.export"), t("admin.privacy.anonymise"),
                                                t("admin.privacy.retention")], key="privacy_tabs")
 
 with export_tab:
-    chosen = st.selectbox(t("admin.privacy.participant"), list(labels), index=None, format_func=labels.get,
-                          key="export_pick", placeholder=t("common.choose"))
+    # At most widgets.CHOICES participants, with a search box for a larger pilot (issue 16).
+    chosen = widgets.participant_select(scope, "export_pick", "admin.privacy.participant", label)
     if chosen is not None and st.button(t("admin.privacy.make_export"), key="export_go"):
         st.session_state["export_data"] = core.write(lambda c: privacy.export_participant(c, scope, chosen))
     data = st.session_state.get("export_data")
@@ -51,10 +55,10 @@ with export_tab:
 
 with anon_tab:
     st.warning(t("privacy2.anonymise_warning"))
-    chosen = st.selectbox(t("admin.privacy.participant"), list(labels), index=None, format_func=labels.get,
-                          key="anon_pick", placeholder=t("common.choose"))
-    if chosen is not None:
-        code = next(p["code"] for p in people if p["id"] == chosen)
+    chosen = widgets.participant_select(scope, "anon_pick", "admin.privacy.participant", label)
+    person = core.read(lambda c: participants.get_participant(c, scope, chosen)) if chosen is not None else None
+    if person is not None:
+        code = person["code"]
         with st.form(f"form_anon_{chosen}"):
             reason = st.text_input(t("admin.field.reason"))
             typed = st.text_input(t("admin.privacy.type_code", code=code))

@@ -24,9 +24,19 @@ company_filter = f1.selectbox(t("field.company"), [None] + list(company_names), 
 status = f2.radio(t("participants.status"), ["active", "exited", None], horizontal=True, key="pf_status",
                   format_func=core.labeller("participant_status", "common.all"))
 search = f3.text_input(t("common.search"), key="pf_search", placeholder=t("participants.search_hint"))
-rows = core.read(lambda c: participants.list_participants(c, scope, company_filter, status, search=search or None))
+# At most widgets.CASELOAD_ROWS rows are read and drawn (issue 16: a national admin's caseload is
+# 200 000); the count of the matches tells how many more the filters would have to narrow.
+shown = widgets.CASELOAD_ROWS
+rows = core.read(lambda c: participants.list_participants(c, scope, company_filter, status, search=search or None,
+                                                          limit=shown))
+matches = len(rows) if len(rows) < shown else \
+    core.read(lambda c: participants.count_participants(c, scope, company_filter, status, search=search or None))
 reads.record_view(scope, "participant_list", {"company": company_filter, "status": status, "search": search})
-st.caption(t("common.rows", count=len(rows)))
+if matches > len(rows):
+    st.caption(t("caseload.first_of", shown=i18n.format_number(len(rows), core.lang()),
+                 count=i18n.format_number(matches, core.lang())))
+else:
+    st.caption(t("common.rows", count=len(rows)))
 widgets.table(rows, {"code": "field.code", "display_name": "field.display_name", "company_name": "field.company",
                      "first_language": "field.first_language", "job_title": "field.job_title",
                      "enrolled_on": "field.enrolled_on", "exited_on": "field.exited_on", "coach": "field.coach"},
@@ -39,9 +49,16 @@ with enrol_tab:
 
 with edit_tab:
     # code · name where the role sees names (the rows carry no name for the others)
+    # The grid's bounded rows, plus the person chosen when a filter change left them out (kept open).
+    held = st.session_state.get("edit_pick")
+    offered = list(rows)
+    if isinstance(held, int) and held not in {r["id"] for r in rows}:
+        kept = core.read(lambda c: participants.get_participant(c, scope, held))
+        if kept:
+            offered.insert(0, kept)
     picks = {r["id"]: i18n.t("names.participants.pick", core.lang(), code=r["code"], name=r["display_name"])
-             if r["display_name"] else r["code"] for r in rows}
-    chosen = st.selectbox(t("participants.choose"), [r["id"] for r in rows], key="edit_pick", index=None,
+             if r["display_name"] else r["code"] for r in offered}
+    chosen = st.selectbox(t("participants.choose"), [r["id"] for r in offered], key="edit_pick", index=None,
                           placeholder=t("common.choose"), format_func=core.mapper(picks))
     person = core.read(lambda c: participants.get_participant(c, scope, chosen)) if chosen else None
     if person:

@@ -34,10 +34,9 @@ def _visible(scope: Scope) -> tuple[str, dict[str, Any]]:
     return cond, params
 
 
-def list_participants(conn: Connection, scope: Scope, company_id: int | None = None,
-                      status: str | None = None, as_of: date | None = None,
-                      search: str | None = None) -> list[dict[str, Any]]:
-    """The caseload: participants in the scope, by company and status (active / exited) as of a date."""
+def _caseload(scope: Scope, company_id: int | None, status: str | None, as_of: date | None,
+              search: str | None) -> tuple[str, dict[str, Any]]:
+    """The caseload's filters (company, status as of a date, search): one WHERE for the list and its count."""
     cond, params = _visible(scope)
     where = [cond]
     params["as_of"] = as_of or dates.today()  # the pilot's day (Helsinki), not the server's UTC date
@@ -49,11 +48,33 @@ def list_participants(conn: Connection, scope: Scope, company_id: int | None = N
     elif status == "exited":
         where.append("p.exited_on <= :as_of")
     if search:
-        where.append("(LOWER(p.code) LIKE :q" + (" OR LOWER(p.display_name) LIKE :q" if scope.sees_names else "") + ")")
-        params["q"] = f"%{search.strip().lower()}%"
+        name = " OR LOWER(p.display_name) LIKE :q ESCAPE '!'" if scope.sees_names else ""
+        where.append(f"(LOWER(p.code) LIKE :q ESCAPE '!'{name})")
+        params["q"] = like_pattern(search)
+    return " AND ".join(where), params
+
+
+def list_participants(conn: Connection, scope: Scope, company_id: int | None = None,
+                      status: str | None = None, as_of: date | None = None,
+                      search: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+    """The caseload: participants in the scope, by company and status (active / exited) as of a date,
+    by code; with ``limit``, only the first that many (count_participants tells how many match)."""
+    cond, params = _caseload(scope, company_id, status, as_of, search)
     sql = (f"SELECT {_columns(scope)} FROM participants p JOIN companies c ON c.id = p.company_id "
-           f"LEFT JOIN users u ON u.id = p.coach_id WHERE {' AND '.join(where)} ORDER BY p.code")
+           f"LEFT JOIN users u ON u.id = p.coach_id WHERE {cond} ORDER BY p.code, p.id")
+    if limit is not None:
+        sql += " LIMIT :limit"
+        params["limit"] = int(limit)
     return [dict(r._mapping) for r in conn.execute(bound(sql, params), params)]
+
+
+def count_participants(conn: Connection, scope: Scope, company_id: int | None = None,
+                       status: str | None = None, as_of: date | None = None,
+                       search: str | None = None) -> int:
+    """How many participants list_participants finds with the same filters, without reading them."""
+    cond, params = _caseload(scope, company_id, status, as_of, search)
+    return int(conn.execute(bound(f"SELECT COUNT(*) FROM participants p WHERE {cond}", params),
+                            params).scalar_one())
 
 
 def get_participant(conn: Connection, scope: Scope, participant_id: int) -> dict[str, Any] | None:
@@ -82,20 +103,25 @@ def count_choices(conn: Connection, scope: Scope, search: str | None = None) -> 
 
 
 def participant_choices(conn: Connection, scope: Scope, search: str | None = None, chosen: int | None = None,
-                        limit: int = 200) -> list[dict[str, Any]]:
+                        limit: int = 200, company: bool = False) -> list[dict[str, Any]]:
     """A picker's participants: at most ``limit`` of the scope by code, matching ``search`` (code,
     or name where the role sees names), with ``chosen`` first when it is in the scope but not among
-    them, so the picker still shows the person open. Rows have id, code and display_name."""
+    them, so the picker still shows the person open. Rows have id, code and display_name (and
+    company_name with ``company``)."""
     shown = "p.display_name" if scope.sees_names else "NULL AS display_name"
+    source = "participants p"
+    if company:
+        shown += ", c.name AS company_name"
+        source = "participants p JOIN companies c ON c.id = p.company_id"
     cond, params = _matching(scope, search)
     params["limit"] = limit
     rows = [dict(r._mapping) for r in conn.execute(bound(
-        f"SELECT p.id, p.code, {shown} FROM participants p WHERE {cond} ORDER BY p.code LIMIT :limit",
+        f"SELECT p.id, p.code, {shown} FROM {source} WHERE {cond} ORDER BY p.code LIMIT :limit",
         params), params)]
     if chosen is not None and chosen not in {r["id"] for r in rows}:
         cond, params = _visible(scope)
         params["id"] = chosen
-        row = conn.execute(bound(f"SELECT p.id, p.code, {shown} FROM participants p WHERE p.id = :id AND {cond}",
+        row = conn.execute(bound(f"SELECT p.id, p.code, {shown} FROM {source} WHERE p.id = :id AND {cond}",
                                  params), params).first()
         if row is not None:
             rows.insert(0, dict(row._mapping))

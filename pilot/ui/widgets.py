@@ -238,6 +238,8 @@ def employment_fields(prefix: str, problems: list[Problem], value: dict | None =
 # A picker sends every option to the browser on every run: 200 000 participants or 20 000 companies
 # made a page take seconds. Beyond CHOICES, a search box narrows the list in SQL (pilot/records).
 CHOICES = 200
+# The caseload grid (pages/participants.py) draws at most this many rows, with a caption of how many match.
+CASELOAD_ROWS = 500
 
 
 def _finder(key: str, total: int, label_key: str) -> str | None:
@@ -275,6 +277,23 @@ def participant_picker(scope, key: str, name: Callable[[dict[str, Any]], str]) -
     _shown(count, text, lambda: read(lambda c: participants.count_choices(c, scope, text)))
     names = {r["id"]: name(r) for r in rows}
     return url_select("participant", "participants.choose", list(names), key, mapper(names))
+
+
+def participant_select(scope, key: str, key_label: str, name: Callable[[dict[str, Any]], str]) -> int | None:
+    """A participant picker not bound to the URL: at most CHOICES of the scope, with a search box
+    (code, or name where the role sees names) for a larger one; the person chosen in ``key`` stays
+    among the options whatever the search finds. Rows carry company_name for ``name``."""
+    from pilot.records import participants
+    from pilot.ui.core import mapper, read
+    count = read(lambda c: participants.count_choices(c, scope))
+    text = _finder(key, count, "picker.find_participant" if scope.sees_names else "picker.find_participant_code")
+    chosen = st.session_state.get(key)
+    chosen = chosen if isinstance(chosen, int) else None
+    rows = read(lambda c: participants.participant_choices(c, scope, text, chosen, CHOICES, company=True))
+    _shown(count, text, lambda: read(lambda c: participants.count_choices(c, scope, text)))
+    names = {r["id"]: name(r) for r in rows}
+    return st.selectbox(t(key_label), list(names), index=None, key=key, format_func=mapper(names),
+                        placeholder=t("common.choose"))
 
 
 def company_options(scope, key: str) -> dict[int, str]:
