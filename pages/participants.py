@@ -42,28 +42,32 @@ widgets.table(rows, {"code": "field.code", "display_name": "field.display_name",
                      "enrolled_on": "field.enrolled_on", "exited_on": "field.exited_on", "coach": "field.coach"},
               key="participant_table")
 
-enrol_tab, edit_tab = st.tabs([t("participants.enrol"), t("participants.edit_exit")], key="participants_tabs")
+# Only the open tab runs (issue 16): the edit picker and its reads wait until the tab is opened.
+enrol_tab, edit_tab = widgets.lazy_tabs("participants_tabs", ("enrol", "edit_exit"),
+                                        lambda name: t(f"participants.{name}"))
 
-with enrol_tab:
-    participant_forms.enrol_form(scope, coach_names)
+if enrol_tab.open:
+    with enrol_tab:
+        participant_forms.enrol_form(scope, coach_names)
 
-with edit_tab:
-    # code · name where the role sees names (the rows carry no name for the others)
-    # The grid's bounded rows, plus the person chosen when a filter change left them out (kept open).
-    held = st.session_state.get("edit_pick")
-    offered = list(rows)
-    if isinstance(held, int) and held not in {r["id"] for r in rows}:
-        kept = core.read(lambda c: participants.get_participant(c, scope, held))
-        if kept:
-            offered.insert(0, kept)
-    picks = {r["id"]: i18n.t("names.participants.pick", core.lang(), code=r["code"], name=r["display_name"])
-             if r["display_name"] else r["code"] for r in offered}
-    chosen = st.selectbox(t("participants.choose"), [r["id"] for r in offered], key="edit_pick", index=None,
-                          placeholder=t("common.choose"), format_func=core.mapper(picks))
-    person = core.read(lambda c: participants.get_participant(c, scope, chosen)) if chosen else None
-    if person:
-        holder = f"form_edit_{person['id']}"
-        version = work.held_version(holder, person["version"])  # as shown: a later save elsewhere conflicts
-        participant_forms.edit_form(scope, person, version, holder)
-        if person["exited_on"] is None:
-            participant_forms.exit_form(scope, person, version, holder)
+if edit_tab.open:
+    with edit_tab:
+        # code · name where the role sees names (the rows carry no name for the others)
+        # The grid's bounded rows, plus the person chosen when a filter change left them out (kept open).
+        held = st.session_state.get("edit_pick")
+        offered = list(rows)
+        if isinstance(held, int) and held not in {r["id"] for r in rows}:
+            kept = core.read(lambda c: participants.get_participant(c, scope, held))
+            if kept:
+                offered.insert(0, kept)
+        picks = {r["id"]: i18n.t("names.participants.pick", core.lang(), code=r["code"], name=r["display_name"])
+                 if r["display_name"] else r["code"] for r in offered}
+        chosen = st.selectbox(t("participants.choose"), [r["id"] for r in offered], key="edit_pick", index=None,
+                              placeholder=t("common.choose"), format_func=core.mapper(picks))
+        person = core.read(lambda c: participants.get_participant(c, scope, chosen)) if chosen else None
+        if person:
+            holder = f"form_edit_{person['id']}"
+            version = work.held_version(holder, person["version"])  # as shown: a later save elsewhere conflicts
+            participant_forms.edit_form(scope, person, version, holder)
+            if person["exited_on"] is None:
+                participant_forms.exit_form(scope, person, version, holder)

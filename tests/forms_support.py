@@ -46,6 +46,11 @@ def open_page(world, page: str, user: str = "coach-anna", lang: str = "fi",
     return open_tab(at, tab) if tab else at
 
 
+def open_edit(at: AppTest) -> AppTest:
+    """Open the caseload's "Edit or exit" tab (pages/participants.py runs only the open tab)."""
+    return open_tab(at, "edit_exit", "participants_tabs", "participants")
+
+
 def submit(at: AppTest, form: str) -> AppTest:
     next(b for b in at.button if b.key and b.key.startswith(f"FormSubmitter:{form}-")).click().run()
     assert not at.exception, at.exception
@@ -89,12 +94,13 @@ def one(world, sql: str, **params):
         return conn.execute(sa.text(sql), params).scalar()
 
 
-def open_tab(at: AppTest, name: str, key: str = "participant_tabs") -> AppTest:
+def open_tab(at: AppTest, name: str, key: str = "participant_tabs", prefix: str = "work.tab") -> AppTest:
     """Open one tab of a page whose tabs track state (the participant page runs only the open
-    tab, issue 16): the tab's label in the page's language, as a click in the browser sends it."""
+    tab, issue 16): the tab's label in the page's language, as a click in the browser sends it.
+    The caseload's tabs: ``open_tab(at, "edit_exit", "participants_tabs", "participants")``."""
     from pilot import i18n
     shown = [tab.label for tab in at.tabs]
-    at.session_state[key] = next(label for label in (i18n.t(f"work.tab.{name}", lg) for lg in i18n.LANGUAGES)
+    at.session_state[key] = next(label for label in (i18n.t(f"{prefix}.{name}", lg) for lg in i18n.LANGUAGES)
                                  if label in shown)
     at.run()
     assert not at.exception, at.exception

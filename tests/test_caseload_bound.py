@@ -1,7 +1,7 @@
 """Issue 16: the caseload (pages/participants.py) and the admin's privacy pickers no longer read and
 send every participant in scope. The caseload grid draws at most widgets.CASELOAD_ROWS rows with a
-caption of how many of how many match; the filters narrow the count; the edit picker offers the same
-bounded rows plus the person chosen; the privacy pickers are bounded with a search box. The bounds
+caption of how many of how many match; the filters narrow the count; the edit picker (its tab runs only
+when open) offers the same bounded rows plus the person chosen; the privacy pickers are bounded with a search box. The bounds
 are made small here instead of seeding thousands of rows."""
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pilot.access import Scope
 from pilot.records import participants
 from pilot.ui import widgets
 from tests import work_seed
-from tests.forms_support import open_page, world  # noqa: F401
+from tests.forms_support import open_edit, open_page, world  # noqa: F401
 
 ADMIN = Scope(username="adm", role="admin")
 
@@ -58,7 +58,7 @@ def test_list_with_limit_and_count(engine, five):
 
 def test_caseload_grid_is_bounded_with_a_caption(five, monkeypatch):
     monkeypatch.setattr(widgets, "CASELOAD_ROWS", 2)
-    at = open_page(five, "pages/participants.py", user="admin-olli", lang="en")  # active ones by default
+    at = open_edit(open_page(five, "pages/participants.py", user="admin-olli", lang="en"))  # active ones by default
     assert list(_grid(at)["Code"]) == ["P-0001", "P-0002"]
     assert "Showing the first 2 of 4" in _captions(at)
     assert at.selectbox(key="edit_pick").options == ["P-0001 · Name P-0001", "P-0002 · Name P-0002"]
@@ -88,7 +88,7 @@ def test_caption_numbers_in_the_locale(five, monkeypatch):
 
 def test_edit_picker_keeps_the_person_chosen(five, monkeypatch):
     monkeypatch.setattr(widgets, "CASELOAD_ROWS", 2)
-    at = open_page(five, "pages/participants.py", user="admin-olli", lang="en")
+    at = open_edit(open_page(five, "pages/participants.py", user="admin-olli", lang="en"))
     p2 = five["pids"][1]
     at.selectbox(key="edit_pick").set_value(p2).run()
     assert any((w.key or "").startswith(f"form_edit_{p2}") for w in at.text_input)  # P-0002's form is drawn
@@ -107,6 +107,11 @@ def test_small_pilot_looks_as_before(five):
     at = open_page(five, "pages/participants.py", user="admin-olli", lang="en")
     assert "Showing the first" not in _captions(at)
     assert "4 rows" in _captions(at)
+    # Only the open tab runs: the enrol form by default, the edit picker once its tab is opened.
+    assert [w for w in at.text_input if w.key == "form_enrol_code"]
+    assert not [w for w in at.selectbox if w.key == "edit_pick"]
+    open_edit(at)
+    assert not [w for w in at.text_input if w.key == "form_enrol_code"]
     assert len(at.selectbox(key="edit_pick").options) == 4
     adm = open_page(five, "pages/admin_privacy.py", user="admin-olli", lang="en")
     assert not [w for w in adm.text_input if w.key in ("export_pick_find", "anon_pick_find")]

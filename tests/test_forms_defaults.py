@@ -12,7 +12,7 @@ from pilot.domain.dates import today
 from pilot.domain.validation import confirm_future
 from pilot.domain.work_checks import check_session
 from pilot import workbook
-from tests.forms_support import one, open_page, submit, texts, world  # noqa: F401
+from tests.forms_support import one, open_edit, open_page, submit, texts, world  # noqa: F401
 from tests.test_workbook import B1, write_csv_folder
 
 TOMORROW = today() + timedelta(days=1)
@@ -46,7 +46,7 @@ def test_enrolment_needs_a_chosen_status(world):
 
 def test_exit_status_starts_empty(world):
     pid = world["pids"][1]
-    at = open_page(world, "pages/participants.py", lang="en")
+    at = open_edit(open_page(world, "pages/participants.py", lang="en"))
     at.selectbox(key="edit_pick").set_value(pid).run()
     assert at.selectbox(key=f"form_exit_{pid}_emp_status").value is None
     submit(at, f"form_exit_{pid}")
@@ -66,7 +66,7 @@ def test_a_session_in_the_future_is_refused(world):
 
 def test_an_exit_in_the_future_asks_for_confirmation(world):
     pid = world["pids"][0]
-    at = open_page(world, "pages/participants.py", lang="en")
+    at = open_edit(open_page(world, "pages/participants.py", lang="en"))
     at.selectbox(key="edit_pick").set_value(pid).run()
     prefix = f"form_exit_{pid}"
     at.date_input(key=f"{prefix}_date").set_value(TOMORROW)

@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from pilot import db
 from pilot.access import Scope
 from pilot.records import companies, participants, users
+from tests.forms_support import open_edit
 from tests.helpers_app import app_as
 
 COACH = Scope(username="coach", role="coach")
@@ -110,7 +111,7 @@ def test_enrol_and_exit_a_participant(app_db):
     with app_db.connect() as conn:
         (person,) = participants.list_participants(conn, COACH)
     assert person["first_language"] == "so" and person["job_title"] == "Cleaner"
-    at.selectbox(key="edit_pick").select(person["id"]).run()
+    open_edit(at).selectbox(key="edit_pick").select(person["id"]).run()
     at.selectbox(key=f"form_exit_{person['id']}_emp_status").select("fixed_term")
     submit(at, f"form_exit_{person['id']}")
     assert any("exited" in s.value for s in at.success)

@@ -15,7 +15,7 @@ import pytest
 from pilot import db, demo, names
 from pilot.access import Scope
 from pilot.records import audit, employment, participants
-from tests.forms_support import open_tab
+from tests.forms_support import open_edit, open_tab
 from tests.helpers_app import app_as, prepare_demo_db
 
 ADMIN = Scope(username="admin", role="admin")
@@ -72,8 +72,8 @@ def test_participants_list_shows_language_names_and_the_coachs_name(app_db):
     assert not any(re.fullmatch(r"[a-z]{2,3}", v) for v in languages)
     assert set(frame["Valmentaja"]) <= {"Demo Coach", "Demo Coach 2", ""}
     assert "Demo Coach" in set(frame["Valmentaja"])
-    # the edit/exit picker: code · name where the role sees names
-    picker = at.selectbox(key="edit_pick")
+    # the edit/exit picker (its tab opened): code · name where the role sees names
+    picker = open_edit(at).selectbox(key="edit_pick")
     assert "P-0001 · Amina H." in picker.options
 
 

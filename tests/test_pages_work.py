@@ -12,7 +12,7 @@ from pilot import db
 from pilot.domain.dates import add_months, today
 from pilot.records import adaptations, audit, employment, participants, sessions, users
 from tests import work_seed
-from tests.forms_support import open_tab
+from tests.forms_support import open_edit, open_tab
 from tests.helpers_app import app_as
 
 PAGES = ("pages/my_week.py", "pages/log_session.py", "pages/participant.py", "pages/adaptations.py")
@@ -208,7 +208,7 @@ def test_two_sessions_editing_one_participant_conflict(pilot):
 def test_participants_page_edit_also_conflicts(pilot):
     """The caseload page's edit form keeps the version it showed, too."""
     pid = pilot["pids"][0]
-    pages = [open_page(pilot, "pages/participants.py", lang="en") for _ in range(2)]
+    pages = [open_edit(open_page(pilot, "pages/participants.py", lang="en")) for _ in range(2)]
     for at in pages:
         at.selectbox(key="edit_pick").set_value(pid).run()
     prefix = f"form_edit_{pid}_v1"
