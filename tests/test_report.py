@@ -342,7 +342,7 @@ def test_a_company_report_follows_the_employers_rule(demo_2026):
         companies = conn.exec_driver_sql("SELECT id, name FROM companies ORDER BY id").fetchall()
         for company_id, name in companies:
             exact = indicators.compute(conn, MADE_2026, company_id)
-            built = report.build(conn, MADE_2026, "sv", company_id=company_id)
+            built = report.build(conn, MADE_2026, "sv", made_on=MADE_2026, company_id=company_id)
             rule_exact = outcomes.employer_rule_exact(conn, company_id, MADE_2026)
             assert built.exact is rule_exact and built.company == name
             assert built.figures == (dict(exact) if rule_exact else indicators.suppress(exact))
