@@ -37,7 +37,7 @@ def _visible(scope: Scope) -> tuple[str, dict[str, Any]]:
 def _caseload(scope: Scope, company_id: int | None, status: str | None, as_of: date | None,
               search: str | None) -> tuple[str, dict[str, Any]]:
     """The caseload's filters (company, status as of a date, search): one WHERE for the list and its count."""
-    cond, params = _visible(scope)
+    cond, params = _matching(scope, search)
     where = [cond]
     params["as_of"] = as_of or dates.today()  # the pilot's day (Helsinki), not the server's UTC date
     if company_id is not None:
@@ -47,10 +47,6 @@ def _caseload(scope: Scope, company_id: int | None, status: str | None, as_of: d
         where.append("(p.exited_on IS NULL OR p.exited_on > :as_of)")
     elif status == "exited":
         where.append("p.exited_on <= :as_of")
-    if search:
-        name = " OR LOWER(p.display_name) LIKE :q ESCAPE '!'" if scope.sees_names else ""
-        where.append(f"(LOWER(p.code) LIKE :q ESCAPE '!'{name})")
-        params["q"] = like_pattern(search)
     return " AND ".join(where), params
 
 

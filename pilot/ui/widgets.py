@@ -263,35 +263,35 @@ def _shown(count: int, text: str | None, matches: Callable[[], int]) -> None:
                      count=i18n.format_number(found, lang())))
 
 
-def participant_picker(scope, key: str, name: Callable[[dict[str, Any]], str]) -> int | None:
-    """The participant the URL names (``?participant=<id>``, see url_select), chosen among at most
-    CHOICES of the scope; a larger scope gets a search box by code (or name, where the role sees
-    names). The person open stays among the options whatever the search finds."""
+def _participant_names(scope, key: str, chosen: int | None, name: Callable[[dict[str, Any]], str],
+                       company: bool = False) -> dict[int, str]:
+    """At most CHOICES participants of the scope (id -> ``name(row)``), with the search box for a
+    larger scope drawn above the picker ``key`` (code, or name where the role sees names) and
+    ``chosen`` kept among them whatever the search finds."""
     from pilot.records import participants
-    from pilot.ui.core import mapper, read
+    from pilot.ui.core import read
     count = read(lambda c: participants.count_choices(c, scope))
     text = _finder(key, count, "picker.find_participant" if scope.sees_names else "picker.find_participant_code")
-    raw = st.query_params.get("participant", "")
-    chosen = int(raw) if raw.isdigit() else None
-    rows = read(lambda c: participants.participant_choices(c, scope, text, chosen, CHOICES))
+    rows = read(lambda c: participants.participant_choices(c, scope, text, chosen, CHOICES, company=company))
     _shown(count, text, lambda: read(lambda c: participants.count_choices(c, scope, text)))
-    names = {r["id"]: name(r) for r in rows}
+    return {r["id"]: name(r) for r in rows}
+
+
+def participant_picker(scope, key: str, name: Callable[[dict[str, Any]], str]) -> int | None:
+    """The participant the URL names (``?participant=<id>``, see url_select), chosen among at most
+    CHOICES of the scope; the person open stays among the options whatever the search finds."""
+    from pilot.ui.core import mapper
+    raw = st.query_params.get("participant", "")
+    names = _participant_names(scope, key, int(raw) if raw.isdigit() else None, name)
     return url_select("participant", "participants.choose", list(names), key, mapper(names))
 
 
 def participant_select(scope, key: str, key_label: str, name: Callable[[dict[str, Any]], str]) -> int | None:
-    """A participant picker not bound to the URL: at most CHOICES of the scope, with a search box
-    (code, or name where the role sees names) for a larger one; the person chosen in ``key`` stays
-    among the options whatever the search finds. Rows carry company_name for ``name``."""
-    from pilot.records import participants
-    from pilot.ui.core import mapper, read
-    count = read(lambda c: participants.count_choices(c, scope))
-    text = _finder(key, count, "picker.find_participant" if scope.sees_names else "picker.find_participant_code")
+    """A participant picker not bound to the URL, bounded like participant_picker; the person
+    chosen in ``key`` stays among the options. Rows carry company_name for ``name``."""
+    from pilot.ui.core import mapper
     chosen = st.session_state.get(key)
-    chosen = chosen if isinstance(chosen, int) else None
-    rows = read(lambda c: participants.participant_choices(c, scope, text, chosen, CHOICES, company=True))
-    _shown(count, text, lambda: read(lambda c: participants.count_choices(c, scope, text)))
-    names = {r["id"]: name(r) for r in rows}
+    names = _participant_names(scope, key, chosen if isinstance(chosen, int) else None, name, company=True)
     return st.selectbox(t(key_label), list(names), index=None, key=key, format_func=mapper(names),
                         placeholder=t("common.choose"))
 
