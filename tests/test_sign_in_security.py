@@ -3,7 +3,7 @@ a growing delay (an injected clock, no sleeping), the same work for unknown and 
 and the second factor (TOTP enrolment, verification, replay, recovery codes, the roles that need it)."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import timedelta, timezone
 
 import pyotp
 import pytest
@@ -171,7 +171,10 @@ def test_a_code_is_good_once(accounts) -> None:
 def test_one_step_of_clock_drift_is_accepted(accounts, drift_seconds, ok) -> None:
     now = db.utcnow()
     totp, _ = _enrolled(accounts, now)
+    # the middle of a 30-second step, so that 31 s is one step away and 95 s three, whatever the
+    # clock says (at 00:00:00.07, 31 s earlier was two steps back and the test failed)
     later = now + timedelta(minutes=5)
+    later -= timedelta(seconds=later.replace(tzinfo=timezone.utc).timestamp() % auth.TOTP_STEP - 15)
     pending = attempt(accounts, "root", PASSWORD, later, client=ALICE)
     assert code(accounts, pending.challenge, totp.at(later + timedelta(seconds=drift_seconds)), later).ok is ok
 
