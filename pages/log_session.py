@@ -9,8 +9,8 @@ st.title(t("work.log.title"))
 core.show_flash()
 company_id = widgets.company_picker(scope, "log_company")
 # Only the open tab runs (a switch reruns the page): the edit tab's recent sessions are not
-# queried while a coach logs new ones.
-new_tab, edit_tab = st.tabs([t("work.log.new"), t("work.log.edit")], key="log_tabs", on_change="rerun")
+# queried while a coach logs new ones. lazy_tabs keeps the open tab across a language switch.
+new_tab, edit_tab = widgets.lazy_tabs("log_tabs", ("new", "edit"), lambda name: t(f"work.log.{name}"))
 if new_tab.open:
     with new_tab:
         work.new_session_form(scope, company_id)  # a fragment: a save reruns only the form

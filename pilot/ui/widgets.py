@@ -131,7 +131,8 @@ def lazy_tabs(key: str, names: tuple[str, ...], label: Callable[[str], str]) -> 
     """Tabs of which only the open one should run: the caller draws a tab's content under
     ``if tabs[i].open:`` (Streamlit tracks the open tab and reruns on a click). The open tab is
     remembered by its name, so a language switch, which relabels and so renews the tabs, keeps the
-    same tab open instead of going back to the first."""
+    same tab open instead of going back to the first. Every tab that tracks the open one goes
+    through here (tests/test_tabs_language.py checks that no page calls st.tabs with on_change)."""
     labels = [label(name) for name in names]
     remembered = st.session_state.get(f"_{key}_open")
     if remembered in names and st.session_state.get(key) not in labels:  # relabelled: a new language
