@@ -3,7 +3,8 @@ behind them. Services see the small-number rule; coaches and admins exact figure
 shown comes from pilot.dashboard.services_page, as ``python -m pilot dashboard`` prints it.
 
 Only the chosen section is drawn (the choice is kept in the address, ?view=...): every section's
-figures and tables at once made the page slow to build and slow for the browser to draw. The page
+figures and tables at once made the page slow to build and slow for the browser to draw. The first
+screen (also the services' landing after sign-in) is the tiles and one chart. The page
 data is computed once per scope, date, filters and data version (pilot.ui.cache)."""
 import streamlit as st
 
@@ -31,6 +32,7 @@ charts, empty = page.charts, page.all_hidden
 section = view.section_picker(view.DASHBOARD_SECTIONS, "view")
 if section == "activity":
     view.activity(charts["activity"], "activity", "activity" in empty)
+elif section == "sessions":
     view.hours(charts["hours_by_kind"], "hours_by_kind")
     view.attendance(charts["attendance"], "attendance")
 elif section == "employment":

@@ -51,7 +51,12 @@ def test_the_chosen_section_is_kept_in_the_address(app_url, browser):
     try:
         login(page, app_url, "services", lang="en", next_path="/dashboard?lang=en")
         wait_for_app(page)
-        assert page.locator("[data-testid=stPlotlyChart]").count() == 3
+        assert page.locator("[data-testid=stPlotlyChart]").count() == 1  # the first screen: one chart
+        page.locator("[data-testid=stButtonGroup] button", has_text="Sessions").click()
+        page.wait_for_url("**view=sessions**", timeout=30000)
+        wait_for_app(page)
+        page.get_by_text("Attendance rate per month").first.wait_for(timeout=30000)
+        assert page.locator("[data-testid=stPlotlyChart]").count() == 2
         page.locator("[data-testid=stButtonGroup] button", has_text="Costs").click()
         page.wait_for_url("**view=costs**", timeout=30000)
         wait_for_app(page)

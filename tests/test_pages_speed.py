@@ -23,10 +23,15 @@ ADMIN = Scope(username="admin", role="admin")
 
 def test_the_dashboard_draws_only_the_section_on_screen(pilot):  # noqa: F811
     """All six tabs' figures were built and sent at once (14 figures and tables); now the first
-    section's three, and each other section when chosen, with its choice in the address."""
+    screen's one chart (as the employer page: what the browser draws after a sign-in), and each
+    other section when chosen, with its choice in the address."""
     at = open_page(pilot, DASHBOARD, "services", lang="fi")
-    assert len(at.get("plotly_chart")) == 3                    # activity: months, hours, attendance
+    assert len(at.get("plotly_chart")) == 1                    # activity: people active per month
     assert at.segmented_control(key="view").value == "activity"
+    at.segmented_control(key="view").set_value("sessions").run()
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == 2                    # hours by kind, attendance
+    at.segmented_control(key="view").set_value("activity").run()
     drawn = {}
     for shown in each_section(at):
         section = shown.segmented_control(key="view").value

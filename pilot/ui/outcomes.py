@@ -80,7 +80,8 @@ def _language_names(codes_: list[str]):
 
 # The dashboard's sections (value in the address, message key of its name).
 DASHBOARD_SECTIONS: tuple[tuple[str, str], ...] = (
-    ("activity", "outcomes.tab.activity"), ("employment", "outcomes.tab.employment"),
+    ("activity", "outcomes.tab.activity"), ("sessions", "outcomes.tab.sessions"),
+    ("employment", "outcomes.tab.employment"),
     ("language", "outcomes.tab.language"), ("work", "outcomes.tab.work"), ("costs", "outcomes.tab.costs"),
     ("hiring", "hiring.tab"))
 
