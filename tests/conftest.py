@@ -5,16 +5,24 @@ import gc
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import settings
 from sqlalchemy.engine import Engine
 
 from pilot import db
 from pilot.access import Scope
 
 TEST_PG = os.environ.get("PILOT_TEST_PG")  # a postgresql:// URL runs the data-layer tests there too
+
+# Property tests draw the same examples on every run and keep no example database between runs:
+# a test that fails only for the examples one run happened to draw would refuse a landing at random
+# (a test's own @settings still sets its example count; this profile gives the rest).
+settings.register_profile("pilot", derandomize=True, database=None, deadline=None)
+settings.load_profile("pilot")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -60,6 +68,21 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.M
         with admin_engine.begin() as conn:
             conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
         admin_engine.dispose()
+
+
+@pytest.fixture
+def pilot_day(monkeypatch: pytest.MonkeyPatch) -> date:
+    """The pilot's day (Helsinki), held still for one test and returned.
+
+    A test that computes "today" or "tomorrow" itself and then drives a page or a record that reads
+    the clock again got two different days when it ran across Helsinki midnight (22:00 UTC in
+    winter, 21:00 in summer). pilot.domain.dates.now() is the one clock every today() reads, so
+    holding it holds the pages' and the records' day too; stored timestamps (db.utcnow) run on.
+    """
+    from pilot.domain import dates
+    held = dates.now()
+    monkeypatch.setattr(dates, "now", lambda: held)
+    return held.date()
 
 
 @pytest.fixture

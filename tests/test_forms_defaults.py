@@ -8,14 +8,19 @@ from datetime import date, timedelta
 import pytest
 
 from pilot.access import SYSTEM
-from pilot.domain.dates import today
 from pilot.domain.validation import confirm_future
 from pilot.domain.work_checks import check_session
 from pilot import workbook
 from tests.forms_support import one, open_edit, open_page, submit, texts, world  # noqa: F401
 from tests.test_workbook import B1, write_csv_folder
 
-TOMORROW = today() + timedelta(days=1)
+
+@pytest.fixture
+def tomorrow(pilot_day: date) -> date:
+    """The day after the pilot's day, which stands still for the test. A module constant was fixed
+    when the file was collected: collected before Helsinki midnight (22:00 UTC in winter) and run
+    after it, "tomorrow" was already today and nothing was in the future."""
+    return pilot_day + timedelta(days=1)
 
 
 def test_the_employment_status_picker_starts_empty_and_must_be_chosen(world):
@@ -54,78 +59,79 @@ def test_exit_status_starts_empty(world):
     assert one(world, "SELECT exited_on FROM participants WHERE id = :p", p=pid) is None
 
 
-def test_a_session_in_the_future_is_refused(world):
+def test_a_session_in_the_future_is_refused(world, tomorrow):
     cid = world["company"]
     at = open_page(world, "pages/log_session.py", lang="en")
     prefix = f"form_log_{cid}_group_0"
-    at.date_input(key=f"{prefix}_date").set_value(TOMORROW)
+    at.date_input(key=f"{prefix}_date").set_value(tomorrow)
     submit(at, prefix)
     assert "A session cannot be logged for a day to come." in texts(at.error)
     assert one(world, "SELECT COUNT(*) FROM sessions") == 0
 
 
-def test_an_exit_in_the_future_asks_for_confirmation(world):
+def test_an_exit_in_the_future_asks_for_confirmation(world, tomorrow):
     pid = world["pids"][0]
     at = open_edit(open_page(world, "pages/participants.py", lang="en"))
     at.selectbox(key="edit_pick").set_value(pid).run()
     prefix = f"form_exit_{pid}"
-    at.date_input(key=f"{prefix}_date").set_value(TOMORROW)
+    at.date_input(key=f"{prefix}_date").set_value(tomorrow)
     at.selectbox(key=f"{prefix}_emp_status").select("permanent")
     submit(at, prefix)
     assert "The date is in the future." in texts(at.error)
     assert one(world, "SELECT exited_on FROM participants WHERE id = :p", p=pid) is None
     at.checkbox(key=f"{prefix}_future_ok").check()
     submit(at, prefix)
-    assert one(world, "SELECT exited_on FROM participants WHERE id = :p", p=pid) == TOMORROW
+    assert one(world, "SELECT exited_on FROM participants WHERE id = :p", p=pid) == tomorrow
 
 
-def test_an_employment_change_in_the_future_asks_for_confirmation(world):
+def test_an_employment_change_in_the_future_asks_for_confirmation(world, tomorrow):
     pid = world["pids"][0]
     at = open_page(world, "pages/participant.py", lang="en", params={"participant": str(pid)}, tab="employment")
     prefix = f"form_emp_{pid}_0"
-    at.date_input(key=f"{prefix}_date").set_value(TOMORROW)
+    at.date_input(key=f"{prefix}_date").set_value(tomorrow)
     at.selectbox(key=f"{prefix}_status").select("permanent")
     submit(at, prefix)
     assert "The date is in the future." in texts(at.error)
     assert one(world, "SELECT COUNT(*) FROM employment WHERE status = 'permanent'") == 0
     at.checkbox(key=f"{prefix}_future_ok").check()
     submit(at, prefix)
-    assert one(world, "SELECT effective_on FROM employment WHERE status = 'permanent'") == TOMORROW
+    assert one(world, "SELECT effective_on FROM employment WHERE status = 'permanent'") == tomorrow
 
 
-def test_an_enrolment_in_the_future_asks_for_confirmation(world):
+def test_an_enrolment_in_the_future_asks_for_confirmation(world, tomorrow):
     at = open_page(world, "pages/participants.py", lang="en")
     at.text_input(key="form_enrol_code").input("P-0200")
     at.selectbox(key="form_enrol_company").select(world["company"])
     at.selectbox(key="form_enrol_lang").select("ar")
-    at.date_input(key="form_enrol_enrolled").set_value(TOMORROW)
+    at.date_input(key="form_enrol_enrolled").set_value(tomorrow)
     at.selectbox(key="form_enrol_emp_status").select("unemployed")
     submit(at, "form_enrol")
     assert "The date is in the future." in texts(at.error)
     assert one(world, "SELECT COUNT(*) FROM participants WHERE code = 'P-0200'") == 0
     at.checkbox(key="form_enrol_future_ok").check()
     submit(at, "form_enrol")
-    assert one(world, "SELECT enrolled_on FROM participants WHERE code = 'P-0200'") == TOMORROW
+    assert one(world, "SELECT enrolled_on FROM participants WHERE code = 'P-0200'") == tomorrow
 
 
-@pytest.mark.parametrize("held, refused", [(TOMORROW, True), (today(), False), (today() - timedelta(days=1), False)])
-def test_the_session_rule_is_one_domain_rule(held, refused):
+@pytest.mark.parametrize("days_ahead, refused", [(1, True), (0, False), (-1, False)])
+def test_the_session_rule_is_one_domain_rule(pilot_day, days_ahead, refused):
+    held = pilot_day + timedelta(days=days_ahead)
     _, problems = check_session({"held_on": held, "minutes": 60, "kind": "language_lesson", "mode": "onsite"})
     assert (("held_on", "error.future_session") in {(p.field, p.key) for p in problems}) is refused
 
 
-def test_future_dates_need_confirming_only_when_in_the_future():
-    clean = {"enrolled_on": TOMORROW, "exited_on": today()}
+def test_future_dates_need_confirming_only_when_in_the_future(pilot_day, tomorrow):
+    clean = {"enrolled_on": tomorrow, "exited_on": pilot_day}
     assert [(p.field, p.key) for p in confirm_future(clean, ("enrolled_on", "exited_on"), False)] == \
         [("enrolled_on", "error.future_confirm")]
     assert confirm_future(clean, ("enrolled_on",), True) == []
 
 
-def test_the_import_refuses_a_future_session_and_keeps_a_future_enrolment(engine, tmp_path):
+def test_the_import_refuses_a_future_session_and_keeps_a_future_enrolment(engine, tmp_path, tomorrow):
     data = {"companies": [{"business_id": B1, "name": "Oy", "joined_on": "2024-01-15"}],
-            "participants": [{"code": "P-001", "business_id": B1, "enrolled_on": TOMORROW.isoformat(),
+            "participants": [{"code": "P-001", "business_id": B1, "enrolled_on": tomorrow.isoformat(),
                               "first_language": "ar"}],
-            "sessions": [{"ref": "S-1", "business_id": B1, "held_on": TOMORROW.isoformat(), "minutes": "60",
+            "sessions": [{"ref": "S-1", "business_id": B1, "held_on": tomorrow.isoformat(), "minutes": "60",
                           "kind": "other", "mode": "onsite"}]}
     result = workbook.import_workbook(engine, write_csv_folder(data, tmp_path / "in"), SYSTEM, dry_run=True)
     keys = {(e.sheet, e.column, e.key) for e in result.errors}
@@ -133,4 +139,4 @@ def test_the_import_refuses_a_future_session_and_keeps_a_future_enrolment(engine
     del data["sessions"]
     assert workbook.import_workbook(engine, write_csv_folder(data, tmp_path / "ok"), SYSTEM).ok
     with engine.connect() as conn:
-        assert conn.exec_driver_sql("SELECT enrolled_on FROM participants").scalar_one() == TOMORROW
+        assert conn.exec_driver_sql("SELECT enrolled_on FROM participants").scalar_one() == tomorrow

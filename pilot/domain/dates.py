@@ -12,8 +12,14 @@ _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII)
 _FINNISH = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", re.ASCII)
 
 
+def now() -> datetime:
+    """The current instant in Helsinki: the one clock that today() reads (tests hold it still)."""
+    return datetime.now(HELSINKI)
+
+
 def today() -> date:
-    return datetime.now(HELSINKI).date()
+    """The pilot's day (Helsinki), not the server's UTC date."""
+    return now().date()
 
 
 def parse_date(value: object) -> date | None:
