@@ -95,6 +95,6 @@ view.table(listed,
            {"incurred_on": "outcomes.field.incurred_on", "ref": "outcomes.field.ref", "category": "outcomes.field.category",
             "amount_eur": "outcomes.field.amount_eur", "company_name": "field.company", "description": "field.description"},
            {"category": "cost_category"}, key="costs_table")
-# A listed cost's own company stays among the correction form's choices even beyond the first N.
-undo.costs_editor(scope, listed, {**names, **{r["company_id"]: r["company_name"] for r in listed
-                                              if r["company_id"] is not None and r["company_id"] not in names}})
+# The correction form's company picker is bounded and searched like the one above, the cost's
+# own company kept among its choices.
+undo.costs_editor(scope, listed)

@@ -1,6 +1,7 @@
 """Companies: the pilot workplaces, identified by their Y-tunnus."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -102,19 +103,24 @@ def count_choices(conn: Connection, scope: Scope, search: str | None = None) -> 
     return int(conn.execute(bound(f"SELECT COUNT(*) FROM companies WHERE {cond}", params), params).scalar_one())
 
 
-def company_choices(conn: Connection, scope: Scope, search: str | None = None, chosen: int | None = None,
-                    limit: int | None = None) -> list[tuple[int, str]]:
+def company_choices(conn: Connection, scope: Scope, search: str | None = None,
+                    chosen: int | Sequence[int] | None = None, limit: int | None = None) -> list[tuple[int, str]]:
     """(id, 'name (Y-tunnus)') for pickers, in the scope, by name: with ``limit``, at most that
-    many matching ``search`` (name or Y-tunnus), with ``chosen`` first when it is in the scope but
-    not among them (the picker still shows the company open)."""
+    many matching ``search`` (name or Y-tunnus), with the ``chosen`` one (or ones, of a
+    multiselect) first when in the scope but not among them (the picker still shows them chosen)."""
     cond, params = _matching(scope, search)
     sql = f"SELECT id, name, business_id FROM companies WHERE {cond} ORDER BY name, id"
     if limit is not None:
         sql += " LIMIT :limit"
         params["limit"] = limit
     rows = [(int(r.id), f"{r.name} ({r.business_id})") for r in conn.execute(bound(sql, params), params)]
-    if chosen is not None and chosen not in {cid for cid, _ in rows}:
-        row = get_company(conn, scope, chosen)
-        if row is not None:
-            rows.insert(0, (int(row["id"]), f"{row['name']} ({row['business_id']})"))
+    wanted = [chosen] if isinstance(chosen, int) else list(chosen or ())
+    listed = {cid for cid, _ in rows}
+    missing = list(dict.fromkeys(int(i) for i in wanted if int(i) not in listed))
+    if missing:
+        cond, params = company_condition(scope, "id")
+        params["chosen_ids"] = missing
+        kept = {int(r.id): f"{r.name} ({r.business_id})" for r in conn.execute(bound(
+            f"SELECT id, name, business_id FROM companies WHERE id IN :chosen_ids AND {cond}", params), params)}
+        rows[:0] = [(cid, kept[cid]) for cid in missing if cid in kept]  # in the order chosen
     return rows

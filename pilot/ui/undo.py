@@ -60,8 +60,13 @@ def remove_form(prefix: str, remove: Callable[[Connection, str], Any]) -> None:
 def correct_or_remove(key: str, rows: list[dict[str, Any]], name: Callable[[dict[str, Any]], str],
                       fields: Fields, check: Check,
                       edit: Callable[[Connection, int, int, dict[str, Any]], Any],
-                      remove: Callable[[Connection, int, int, str], Any]) -> None:
-    """Pick one of ``rows`` (each with id and version), correct it or remove it with a reason."""
+                      remove: Callable[[Connection, int, int, str], Any],
+                      above: Callable[[str, dict[str, Any]], dict[str, Any]] | None = None) -> None:
+    """Pick one of ``rows`` (each with id and version), correct it or remove it with a reason.
+
+    ``above(prefix, row)`` draws what must stand outside the form, above it (a bounded picker's
+    search box: Enter there narrows the list instead of saving), and returns values that ``fields``
+    finds in its row (the picker's choices)."""
     if not rows:
         return
     by_id = {r["id"]: r for r in rows}
@@ -76,8 +81,9 @@ def correct_or_remove(key: str, rows: list[dict[str, Any]], name: Callable[[dict
         version = work.held_version(holder, row["version"])
         prefix = f"{holder}_v{version}"  # fresh fields after a save or a reload
         problems = st.session_state.get(f"{prefix}_problems", [])
+        shown = {**row, **above(prefix, row)} if above else row
         with st.form(f"{prefix}_edit"):
-            values = fields(prefix, problems, row)
+            values = fields(prefix, problems, shown)
             saved = st.form_submit_button(t("undo.save"), type="primary")
         if saved:
             clean, problems = check(values)
@@ -121,24 +127,33 @@ def feedback_fields(prefix: str, problems: list[Problem], row: dict[str, Any]) -
     return values
 
 
-def cost_fields(companies: dict[int, str]) -> Fields:
-    """The cost form's fields; ``companies`` are the choices of the cost's company."""
-    def draw(prefix: str, problems: list[Problem], row: dict[str, Any]) -> dict[str, Any]:
-        options = [None, *companies]
-        values = {"category": widgets.code_select("outcomes.field.category", "cost_category", codes.COST_CATEGORIES,
-                                                  f"{prefix}_category", row["category"]),
-                  "amount_eur": widgets.number_field("outcomes.field.amount_eur", f"{prefix}_amount",
-                                                     row["amount_eur"], decimals=2),
-                  "incurred_on": widgets.date_field("outcomes.field.incurred_on", f"{prefix}_date", row["incurred_on"]),
-                  "company_id": st.selectbox(t("field.company"), options, key=f"{prefix}_company",
-                                             index=options.index(row["company_id"]) if row["company_id"] in options else 0,
-                                             format_func=core.mapper(companies, "outcomes.costs.no_company")),
-                  "description": st.text_input(t("field.description"), value=row.get("description") or "",
-                                               key=f"{prefix}_description")}
-        for field in values:
-            widgets.field_errors(problems, field)
-        return values
-    return draw
+def cost_companies(scope: Any) -> Callable[[str, dict[str, Any]], dict[str, Any]]:
+    """Above the cost form: the company picker's choices, bounded and searched like every company
+    picker (widgets.company_options), with the cost's own company kept among them."""
+    return lambda prefix, row: {"company_choices": widgets.company_options(scope, f"{prefix}_company",
+                                                                           row["company_id"])}
+
+
+def cost_fields(prefix: str, problems: list[Problem], row: dict[str, Any]) -> dict[str, Any]:
+    """The cost form's fields; ``row["company_choices"]`` (from cost_companies) are the company
+    picker's choices."""
+    companies: dict[int, str] = row["company_choices"]
+    options = [None, *companies]
+    widgets.keep_choice(f"{prefix}_company", options, lambda c, language: companies.get(c) if c is not None
+                        else i18n.t("outcomes.costs.no_company", language))
+    values = {"category": widgets.code_select("outcomes.field.category", "cost_category", codes.COST_CATEGORIES,
+                                              f"{prefix}_category", row["category"]),
+              "amount_eur": widgets.number_field("outcomes.field.amount_eur", f"{prefix}_amount",
+                                                 row["amount_eur"], decimals=2),
+              "incurred_on": widgets.date_field("outcomes.field.incurred_on", f"{prefix}_date", row["incurred_on"]),
+              "company_id": st.selectbox(t("field.company"), options, key=f"{prefix}_company",
+                                         index=options.index(row["company_id"]) if row["company_id"] in options else 0,
+                                         format_func=core.mapper(companies, "outcomes.costs.no_company")),
+              "description": st.text_input(t("field.description"), value=row.get("description") or "",
+                                           key=f"{prefix}_description")}
+    for field in values:
+        widgets.field_errors(problems, field)
+    return values
 
 
 def dated(row: dict[str, Any], day: str, *parts: str) -> str:
@@ -181,15 +196,15 @@ def feedback_editor(scope: Any, company_id: int, rows: list[dict[str, Any]]) -> 
         lambda c, i, v, reason: feedback.remove_feedback(c, scope, i, v, reason))
 
 
-def costs_editor(scope: Any, rows: list[dict[str, Any]], companies: dict[int, str]) -> None:
+def costs_editor(scope: Any, rows: list[dict[str, Any]]) -> None:
     from pilot.records import costs
     correct_or_remove(
         "costs", rows,
         lambda r: dated(r, "incurred_on", i18n.label("cost_category", r["category"], core.lang()),
                         i18n.format_number(float(r["amount_eur"]), core.lang(), 2) + " €", r.get("company_name")),
-        cost_fields(companies), lambda values: costs.check_cost(values, core.lang()),
+        cost_fields, lambda values: costs.check_cost(values, core.lang()),
         lambda c, i, v, clean: costs.edit_cost(c, scope, i, v, clean),
-        lambda c, i, v, reason: costs.remove_cost(c, scope, i, v, reason))
+        lambda c, i, v, reason: costs.remove_cost(c, scope, i, v, reason), above=cost_companies(scope))
 
 
 def session_remover(scope: Any, session_id: int, version: int, prefix: str) -> None:

@@ -297,19 +297,42 @@ def participant_select(scope, key: str, key_label: str, name: Callable[[dict[str
                         placeholder=t("common.choose"))
 
 
-def company_options(scope, key: str) -> dict[int, str]:
-    """The companies (id -> 'name (Y-tunnus)') the picker ``key`` offers: all of a scope of at
-    most CHOICES; of a larger one a search box (drawn here, above the picker) and the first
-    CHOICES matches, with the company chosen in ``key`` kept among them."""
+def _company_names(scope, key: str, chosen: list[int]) -> dict[int, str]:
+    """At most CHOICES companies of the scope (id -> 'name (Y-tunnus)'), with the search box for a
+    larger scope drawn above the picker ``key`` and the ``chosen`` ones kept among them whatever
+    the search finds."""
     from pilot.records import companies
     from pilot.ui.core import read
     count = read(lambda c: companies.count_choices(c, scope))
     text = _finder(key, count, "picker.find_company")
-    chosen = st.session_state.get(key)
-    chosen = chosen if isinstance(chosen, int) else None
     rows = read(lambda c: companies.company_choices(c, scope, text, chosen, CHOICES))
     _shown(count, text, lambda: read(lambda c: companies.count_choices(c, scope, text)))
     return dict(rows)
+
+
+def company_options(scope, key: str, chosen: int | None = None) -> dict[int, str]:
+    """The companies (id -> 'name (Y-tunnus)') the picker ``key`` offers: all of a scope of at
+    most CHOICES; of a larger one a search box (drawn here, above the picker; outside a form, so
+    Enter narrows the list instead of submitting) and the first CHOICES matches, with the company
+    chosen in ``key`` (or, before a pick, ``chosen``: a record's own) kept among them."""
+    picked = st.session_state.get(key)
+    picked = picked if isinstance(picked, int) else chosen
+    return _company_names(scope, key, [picked] if picked is not None else [])
+
+
+def company_multiselect(scope, key: str, key_label: str, default: list[int] | None = None) -> list[int]:
+    """Several companies, bounded like company_options: a search box above (for a scope of more
+    than CHOICES), the first CHOICES matches, and every company already chosen kept listed and
+    chosen whatever the search finds. Drawn outside a form, so each pick is known to the next run
+    (a pick held only by a form would be dropped when a search leaves it out of the options);
+    ``default`` (a record's own companies) is the first value."""
+    from pilot.ui.core import mapper
+    if key not in st.session_state:
+        st.session_state[key] = list(default or [])
+    chosen = [i for i in st.session_state[key] if isinstance(i, int)]
+    names = _company_names(scope, key, chosen)
+    return st.multiselect(t(key_label), list(names), key=key, format_func=mapper(names),
+                          placeholder=t("common.choose"), select_all=False)
 
 
 def company_picker(scope, key: str) -> int:
