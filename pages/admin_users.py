@@ -4,7 +4,7 @@ The forms are in pilot/ui/user_forms.py."""
 import streamlit as st
 
 from pilot import auth
-from pilot.records import companies, users
+from pilot.records import users
 from pilot.ui import core, names, user_forms, widgets
 from pilot.ui.core import t
 
@@ -12,7 +12,6 @@ scope = core.require_role("admin")
 st.title(t("admin.users.title"))
 core.show_flash()
 
-company_names = dict(core.read(lambda c: companies.company_choices(c, scope)))
 rows = core.read(users.list_users)
 enrolled = core.read(auth.totp_enrolled)
 widgets.table([{**r, "companies": ", ".join(names.company(b) for b in r["companies"]), "totp": r["id"] in enrolled,
@@ -26,9 +25,9 @@ add_tab, edit_tab, move_tab, totp_tab = st.tabs([t("admin.users.add"), t("admin.
                                                  t("signin.admin.title")], key="users_tabs")
 
 with add_tab:
-    user_forms.add_form(scope, rows, company_names)
+    user_forms.add_form(scope, rows)
 with edit_tab:
-    user_forms.edit_form(scope, rows, company_names)
+    user_forms.edit_form(scope, rows)
 with move_tab:
     user_forms.reassign_form(scope)
 with totp_tab:

@@ -4,6 +4,7 @@ Kept out of pages/admin_users.py so the page reads as a description of the scree
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
@@ -14,12 +15,14 @@ from pilot.access import Scope
 from pilot.domain.codes import ROLES
 from pilot.domain.dates import HELSINKI
 from pilot.records import users
-from pilot.ui import core, work
+from pilot.ui import core, widgets, work
 from pilot.ui.core import t
 
 
-def role_label(role: str) -> str:
-    return t(f"auth.role.{role}")
+def role_label() -> Callable[[str], str]:
+    """format_func of the role pickers, with the language fixed now (see core.labeller: AppTest
+    and later runs call a widget's format_func outside the run that drew it)."""
+    return core.mapper({role: t(f"auth.role.{role}") for role in ROLES})
 
 
 def last_sign_in_text(moment: datetime | None) -> str:
@@ -40,18 +43,20 @@ def access_columns(row: dict[str, Any]) -> dict[str, Any]:
 
 
 ADD_FORM_KEYS = ("user_add_username", "user_add_role", "user_add_display_name", "user_add_email",
-                 "user_add_companies", "user_add_whole_pilot", "user_add_password")
+                 "user_add_companies", "user_add_companies_find", "user_add_whole_pilot", "user_add_password")
 
 
-def add_form(scope: Scope, rows: list[dict[str, Any]], company_names: dict[int, str]) -> None:
-    """A new account: username, role, companies, whole-pilot flag and an optional password."""
+def add_form(scope: Scope, rows: list[dict[str, Any]]) -> None:
+    """A new account: username, role, companies, whole-pilot flag and an optional password.
+
+    The companies are picked above the form among at most widgets.CHOICES, with a search box for
+    a larger pilot (Enter there searches instead of adding the account; issue 16)."""
+    bound = widgets.company_multiselect(scope, "user_add_companies", "admin.field.companies")
     with st.form("form_user_add"):
         username = st.text_input(t("admin.field.username"), max_chars=64, key="user_add_username")
-        role = st.selectbox(t("admin.field.role"), ROLES, format_func=role_label, key="user_add_role")
+        role = st.selectbox(t("admin.field.role"), ROLES, format_func=role_label(), key="user_add_role")
         display_name = st.text_input(t("field.display_name"), key="user_add_display_name")
         email = st.text_input(t("admin.field.email"), help=t("admin.users.email_help"), key="user_add_email")
-        bound = st.multiselect(t("admin.field.companies"), list(company_names), format_func=company_names.get,
-                               placeholder=t("common.choose"), key="user_add_companies", select_all=False)
         whole = st.checkbox(t("admin.field.whole_pilot"), help=t("admin.users.whole_pilot_help"),
                             key="user_add_whole_pilot")
         password = st.text_input(t("auth.password"), type="password", help=t("admin.users.password_help"),
@@ -71,8 +76,10 @@ def add_form(scope: Scope, rows: list[dict[str, Any]], company_names: dict[int, 
                 st.rerun()
 
 
-def edit_form(scope: Scope, rows: list[dict[str, Any]], company_names: dict[int, str]) -> None:
-    """Pick an account and change its role, companies, flags or password."""
+def edit_form(scope: Scope, rows: list[dict[str, Any]]) -> None:
+    """Pick an account and change its role, companies, flags or password. The companies are picked
+    above the form like the add form's, starting from the account's own (kept whatever the search
+    finds, so saving never drops a company the search left out)."""
     by_id = {r["id"]: r for r in rows}
     chosen = st.selectbox(t("admin.field.username"), list(by_id), index=None, key="user_pick",
                           placeholder=t("common.choose"),
@@ -81,13 +88,14 @@ def edit_form(scope: Scope, rows: list[dict[str, Any]], company_names: dict[int,
         user = by_id[chosen]
         holder = f"form_user_edit_{chosen}"
         version = work.held_version(holder, user["version"])  # a second admin's save is a conflict
+        current = core.read(lambda c: users.company_ids(c, chosen))
+        # Keyed by the version held: after a save or a reload the picker starts from what is stored.
+        bound = widgets.company_multiselect(scope, f"user_edit_{chosen}_v{version}_companies",
+                                            "admin.field.companies", current)
         with st.form(holder):
-            role = st.selectbox(t("admin.field.role"), ROLES, index=ROLES.index(user["role"]), format_func=role_label)
+            role = st.selectbox(t("admin.field.role"), ROLES, index=ROLES.index(user["role"]), format_func=role_label())
             display_name = st.text_input(t("field.display_name"), user["display_name"] or "")
             email = st.text_input(t("admin.field.email"), user["email"] or "")
-            current = core.read(lambda c: users.company_ids(c, chosen))
-            bound = st.multiselect(t("admin.field.companies"), list(company_names), default=current,
-                                   format_func=company_names.get, placeholder=t("common.choose"), select_all=False)
             whole = st.checkbox(t("admin.field.whole_pilot"), user["whole_pilot"])
             disabled = st.checkbox(t("admin.field.disabled"), user["disabled"])
             password = st.text_input(t("admin.users.new_password"), type="password")
@@ -145,7 +153,7 @@ def second_factor_form(scope: Scope, rows: list[dict[str, Any]]) -> None:
     required = core.read(auth.totp_required_roles)
     with st.form("form_totp_roles"):
         roles = st.multiselect(t("signin.admin.roles"), list(ROLES), default=sorted(required, key=ROLES.index),
-                               format_func=role_label, help=t("signin.admin.roles_help"), select_all=False,
+                               format_func=role_label(), help=t("signin.admin.roles_help"), select_all=False,
                                placeholder=t("common.choose"))
         if st.form_submit_button(t("signin.admin.save_roles"), type="primary"):
             if core.write(lambda c: auth.set_totp_roles(c, scope, set(roles)) or True):
