@@ -2,6 +2,8 @@
 follow-up; the AppTest is tests/test_tabs_language.py): before, the page went back to "New session"."""
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from pilot import i18n
@@ -27,3 +29,65 @@ def test_log_page_keeps_the_edit_tab_after_a_language_switch(browser, tmp_path):
         page.get_by_label(i18n.t("work.log.choose", "sv")).wait_for(timeout=15000)  # the edit tab's content
         # The new-session form, drawn only while its tab is open, is not.
         assert page.get_by_role("button", name=i18n.t("work.log.save", "sv")).count() == 0
+
+
+def _many_companies(world) -> dict[str, int]:
+    """More companies than widgets.CHOICES (200), so the pickers get their search box: 'Firma 001'
+    ... sort before 'Zeta Oy', which is beyond the first page."""
+    from pilot import db
+    from pilot.domain.identifiers import business_id_check_digit
+    from pilot.records import companies
+    from tests.work_seed import ADMIN
+    engine = db.make_engine(str(world["path"]))
+    made: dict[str, int] = {}
+    with db.transaction(engine) as conn:
+        number = 2000000
+        while len(made) < 202:
+            number += 1
+            digit = business_id_check_digit(str(number))
+            if digit is None:
+                continue
+            name = "Zeta Oy" if len(made) == 201 else f"Firma {len(made) + 1:03d}"
+            made[name] = companies.create_company(conn, ADMIN, {"business_id": f"{number}-{digit}", "name": name,
+                                                                        "joined_on": date(2023, 1, 1)})
+    engine.dispose()
+    return made
+
+
+def _multi_pick(page, label: str, text: str) -> None:
+    page.get_by_label(label, exact=True).first.click()
+    page.keyboard.type(text)
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    wait_for_app(page)
+
+
+def _find(page, text: str) -> None:
+    box = page.get_by_role("textbox", name=i18n.t("picker.find_company", "en")).first
+    box.fill(text)
+    box.press("Enter")
+    wait_for_app(page)
+
+
+def test_admin_adds_a_user_with_companies_found_by_search(browser, tmp_path):  # noqa: F811
+    world = seed(tmp_path)
+    made = _many_companies(world)
+    with start_app(world["path"]) as base:
+        page = signed_in(browser, base, "/admin-users?lang=en", user="admin-olli")
+        companies_label = i18n.t("admin.field.companies", "en")
+        _find(page, "Zeta")
+        _multi_pick(page, companies_label, "Zeta")
+        _find(page, "Firma 007")  # a search that leaves Zeta out: the pick stays
+        _multi_pick(page, companies_label, "Firma 007")
+        chosen = page.locator("[data-testid=stMultiSelect]").first.inner_text()
+        assert "Zeta Oy" in chosen and "Firma 007" in chosen, chosen
+        page.get_by_role("textbox", name=i18n.t("admin.field.username", "en")).first.fill("coach-new")
+        screenshot(page, "users-add-searched-companies")
+        page.locator("[data-testid=stForm]").first.get_by_role("button", name=i18n.t("admin.users.add", "en")).click()
+        wait_for_app(page)
+        page.get_by_text(i18n.t("admin.users.added", "en", username="coach-new")).first.wait_for(timeout=15000)
+    from tests.test_browser_forms import stored
+    bound = stored(world, "SELECT COUNT(*) FROM user_companies uc JOIN users u ON u.id = uc.user_id "
+                          "WHERE u.username = 'coach-new' AND uc.company_id IN (:a, :b)",
+                   a=made["Zeta Oy"], b=made["Firma 007"])
+    assert bound == 2
