@@ -1,5 +1,7 @@
-"""In a real Chromium, the log page's open tab stays open across a language switch (issue 16
-follow-up; the AppTest is tests/test_tabs_language.py): before, the page went back to "New session"."""
+"""Issue 16 follow-ups in a real Chromium: the log page's open tab stays open across a language
+switch (before, the page went back to "New session"; the AppTest is tests/test_tabs_language.py),
+and the admin's company picker finds companies beyond the first 200 by search and keeps each pick
+(tests/test_company_search_forms.py)."""
 from __future__ import annotations
 
 from datetime import date
