@@ -26,7 +26,32 @@ RAW = re.compile(r"^(True|False|None|NULL|nan|null)$|[{}]|UTC|\b(work_trial|list
 
 @pytest.fixture(scope="module")
 def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return prepare_demo_db(tmp_path_factory.mktemp("names") / "demo.duckdb")
+    return _with_amina_at_work(prepare_demo_db(tmp_path_factory.mktemp("names") / "demo.duckdb"))
+
+
+def _with_amina_at_work(path: Path) -> Path:
+    """P-0001 (Amina H., id 1) with the employment history these tests read: a work trial at Kirkas
+    with 22.5 h a week, then a subsidised and an unsubsidised contract. The demo draws its history
+    relative to today, so the tests found a work trial and both subsidy words only on some days
+    (on 3.12.2026 and 1.1.2027 she had a single permanent row and three tests failed)."""
+    import sqlalchemy as sa
+
+    from pilot.domain.dates import add_months, today
+    engine = db.make_engine(str(path))
+    with db.transaction(engine) as conn:
+        enrolled = conn.execute(sa.text("SELECT enrolled_on FROM participants WHERE id = 1")).scalar_one()
+        rows = [(enrolled, "work_trial", Decimal("22.5"), None),
+                (add_months(enrolled, 4), "fixed_term", Decimal("30.0"), True),
+                (add_months(enrolled, 13), "permanent", Decimal("20.0"), False)]
+        assert rows[-1][0] <= today(), "the demo enrols P-0001 well over a year before today"
+        conn.execute(sa.text("DELETE FROM employment WHERE participant_id = 1"))
+        for on, status, hours, subsidised in rows:
+            conn.execute(sa.text("INSERT INTO employment (participant_id, effective_on, status, weekly_hours, "
+                                 "subsidised, employer_business_id) VALUES (1, :on, :status, :hours, :sub, :emp)"),
+                         {"on": on, "status": status, "hours": hours, "sub": subsidised, "emp": demo.COMPANY_IDS[0]})
+    engine.dispose()
+    db.dispose_shared()
+    return path
 
 
 @pytest.fixture
