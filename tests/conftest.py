@@ -70,14 +70,16 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.M
         admin_engine.dispose()
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def pilot_day(monkeypatch: pytest.MonkeyPatch) -> date:
-    """The pilot's day (Helsinki), held still for one test and returned.
+    """The pilot's day (Helsinki), held still for every test (autouse) and returned.
 
     A test that computes "today" or "tomorrow" itself and then drives a page or a record that reads
     the clock again got two different days when it ran across Helsinki midnight (22:00 UTC in
     winter, 21:00 in summer). pilot.domain.dates.now() is the one clock every today() reads, so
-    holding it holds the pages' and the records' day too; stored timestamps (db.utcnow) run on.
+    holding it holds the pages' (AppTest runs them in this process) and the records' day too, from
+    the test's first fixture to its end; stored timestamps (db.utcnow) run on. An app started as
+    its own process (the browser tests) keeps the real clock.
     """
     from pilot.domain import dates
     held = dates.now()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from pilot import cli, db, workbook
 from pilot.access import SYSTEM, Scope
 from pilot.domain.dates import HELSINKI
-from pilot.records import participants, users
+from pilot.records import audit, participants, users
 from tests.test_workbook import B1, dataset, write_csv_folder
 
 COACH = Scope("coach-x", "coach")
@@ -154,7 +154,11 @@ def test_a_stale_workbook_is_refused_and_overwrite_applies_it(loaded: Engine, tm
         assert {(e.sheet, e.row, e.key) for e in result.errors} == {("participants", 2, "importscope.error.stale")}
         message = result.errors[0].message("en")
         assert "coach-x" in message and "--overwrite" in message
-        assert datetime.now(HELSINKI).strftime("%d.%m.%Y") in message  # shown in Helsinki time
+        # The edit's own time in Helsinki time (not the clock read again here: an edit at 21:59:59
+        # UTC in winter is on the day before the one the clock shows a moment later).
+        with loaded.connect() as conn:
+            edited = audit.entries(conn, action="update", entity="participant")[0]["occurred_at"]
+        assert edited.replace(tzinfo=timezone.utc).astimezone(HELSINKI).strftime("%d.%m.%Y %H:%M") in message
     assert value(loaded, "SELECT job_title FROM participants WHERE code = 'P-001'") == "Kerroshoitaja"
     forced = workbook.import_workbook(loaded, stale, SYSTEM, overwrite=True)
     assert forced.ok and forced.counts["participants"].updated == 1
