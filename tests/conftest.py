@@ -71,17 +71,20 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.M
 
 
 @pytest.fixture(autouse=True)
-def pilot_day(monkeypatch: pytest.MonkeyPatch) -> date:
+def pilot_day(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> date:
     """The pilot's day (Helsinki), held still for every test (autouse) and returned.
 
     A test that computes "today" or "tomorrow" itself and then drives a page or a record that reads
     the clock again got two different days when it ran across Helsinki midnight (22:00 UTC in
     winter, 21:00 in summer). pilot.domain.dates.now() is the one clock every today() reads, so
     holding it holds the pages' (AppTest runs them in this process) and the records' day too, from
-    the test's first fixture to its end; stored timestamps (db.utcnow) run on. An app started as
-    its own process (the browser tests) keeps the real clock.
+    the test's first fixture to its end; stored timestamps (db.utcnow) run on. A browser test is
+    left on the real clock: its app is a process of its own that no hold here reaches, so holding
+    only the test's side would set the two days apart for the whole test, not for a moment.
     """
     from pilot.domain import dates
+    if request.node.get_closest_marker("browser"):
+        return dates.today()
     held = dates.now()
     monkeypatch.setattr(dates, "now", lambda: held)
     return held.date()

@@ -47,6 +47,7 @@ def test_record_followup_from_my_week_at_phone_width(tmp_path):
     require_browser()
     path = tmp_path / "pilot.duckdb"
     pid = _setup(path)
+    day_before = today()  # the app (its own process) dates the change on its day of the click
     with start_app(path) as base, sync_playwright() as p:
         browser = launch_chromium(p)
         page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
@@ -82,5 +83,6 @@ def test_record_followup_from_my_week_at_phone_width(tmp_path):
     # The app has stopped: the database holds the follow-up and the employment row of that day.
     assert _rows(path, "SELECT reached, status, source, notes FROM followups WHERE participant_id = :p",
                  p=pid) == [(True, "permanent", "phone", "Answered the phone.")]
-    assert _rows(path, "SELECT status FROM employment WHERE participant_id = :p AND effective_on = :d",
-                 p=pid, d=today()) == [("permanent",)]
+    # dated the day of the click: the day this test began or the day now (Helsinki midnight may pass between)
+    assert _rows(path, "SELECT status FROM employment WHERE participant_id = :p AND effective_on BETWEEN :a AND :b",
+                 p=pid, a=day_before, b=today()) == [("permanent",)]
