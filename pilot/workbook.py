@@ -109,6 +109,9 @@ class _Plan:
     updated: list[tuple[dict[str, Any], dict[str, Any], tuple[str, ...]]] = field(default_factory=list)
     updated_rows: list[int] = field(default_factory=list)  # the sheet's row number of each update
     unchanged: int = 0
+    # Updates that set a column DuckDB cannot change while other rows reference the record:
+    # (row number, stored id, [(column, the file's value)]), checked by ``_check_locked``.
+    sets_locked: list[tuple[int, int, list[tuple[str, Any]]]] = field(default_factory=list)
 
 
 @dataclass
@@ -565,10 +568,10 @@ def validate(conn: Connection, wb: Workbook, lang: str = "fi", actor: Scope = SY
 
     plans: dict[str, _Plan] = {}
     if not errors.items:
-        locked = _locked_ids(conn, stored_rows)
         for name, items in checked.items():
-            plans[name] = _plan(name, items, stored[name], set(wb.sheets[name].columns), locked.get(name),
+            plans[name] = _plan(name, items, stored[name], set(wb.sheets[name].columns),
                                 _may_write(actor, name), errors)
+        _check_locked(conn, plans, errors)
         if since is not None and not overwrite:
             _check_stale(conn, actor, since, plans, errors)
     counts = {name: Counts(len(p.added), len(p.updated), p.unchanged) for name, p in plans.items()}
@@ -635,15 +638,28 @@ def _wanted(cleans: dict[str, list[dict[str, Any]]]) -> dict[str, set[str]]:
     return want
 
 
-def _locked_ids(conn: Connection, stored: dict[str, list[dict[str, Any]]]) -> dict[str, set[int]]:
+_REFERENCED = {"participants": io_sql.referenced_participant_ids, "sessions": io_sql.referenced_session_ids}
+
+
+def _check_locked(conn: Connection, plans: dict[str, _Plan], errors: _Errors) -> None:
+    """DuckDB cannot set a foreign-key or indexed column of a record other rows reference: such a
+    change is an error. Only the records an update would change that way are looked up (at
+    national size, asking it of every participant a file names read their marks among 15 million)."""
     if conn.engine.dialect.name.startswith("postgres"):
-        return {}
-    return {"participants": io_sql.referenced_participant_ids(conn, [r["id"] for r in stored["participants"]]),
-            "sessions": io_sql.referenced_session_ids(conn, [r["id"] for r in stored["sessions"]])}
+        return
+    for name, lookup in _REFERENCED.items():
+        plan = plans.get(name)
+        if plan is None or not plan.sets_locked:
+            continue
+        locked = lookup(conn, sorted({record_id for _, record_id, _ in plan.sets_locked}))
+        for number, record_id, cells in plan.sets_locked:
+            if record_id in locked:
+                for column, value in cells:
+                    errors.add(name, number, column, value, "workbook.error.locked_reference")
 
 
 def _plan(name: str, items: list[_Checked], stored: dict[tuple, dict[str, Any]], present: set[str],
-          locked: set[int] | None, may_write: bool, errors: _Errors) -> _Plan:
+          may_write: bool, errors: _Errors) -> _Plan:
     """Compare each file row with the stored row of its key: add, update or leave alone. Only the
     columns the sheet holds are compared (a missing column changes nothing)."""
     plan = _Plan()
@@ -660,11 +676,9 @@ def _plan(name: str, items: list[_Checked], stored: dict[tuple, dict[str, Any]],
             continue
         if not may_write:
             errors.add(name, row.number, KEYS[name][0], row.values.get(KEYS[name][0]), NOT_YOURS)
-        if locked is not None and old["id"] in locked:
-            for column in changed:
-                if column in _LOCKED_WHEN_REFERENCED.get(name, ()):
-                    errors.add(name, row.number, column, row.values.get(column),
-                               "workbook.error.locked_reference")
+        cells = [(c, row.values.get(c)) for c in changed if c in _LOCKED_WHEN_REFERENCED.get(name, ())]
+        if cells:
+            plan.sets_locked.append((row.number, old["id"], cells))
         plan.updated.append((old, clean, changed))
         plan.updated_rows.append(row.number)
     return plan
@@ -732,6 +746,7 @@ def _write(conn: Connection, actor: Scope, plans: dict[str, _Plan]) -> None:
     named = _named_parents(plans)
     for parent in ("companies", "participants", "sessions"):
         ids[parent] = io_sql.ids_by_key(conn, parent, sorted(named[parent]))
+    marks = _new_session_marks(plans)
     for name in SHEETS:
         plan = plans.get(name)
         if plan is None:
@@ -740,6 +755,9 @@ def _write(conn: Connection, actor: Scope, plans: dict[str, _Plan]) -> None:
         sessions: set[int] = set()  # attendance: the sessions whose totals of marks change
         for chunk in _chunks(plan.added, WRITE_CHUNK):
             rows = [_table_row(name, clean, ids) for clean in chunk]
+            if name == "sessions":  # inserted with their totals: no second write of each new session
+                for row in rows:
+                    row.update(attendance_totals.counts(marks.get(row["ref"], ())))
             io_sql.insert_rows(conn, name, rows)
             io_sql.audit_rows(conn, actor.username, "import", entity,
                               [(_entity_id(name, clean), None, dict(clean)) for clean in chunk])
@@ -755,8 +773,9 @@ def _write(conn: Connection, actor: Scope, plans: dict[str, _Plan]) -> None:
                 io_sql.update_rows(conn, name, columns, rows)
                 if name == "attendance":
                     sessions |= attendance_totals.by_session(rows)
-        if name == "attendance":  # the sessions carry their totals of marks
-            attendance_totals.refresh(conn, sessions)
+        if name == "attendance":  # the stored sessions whose marks changed are recounted
+            new = {ids["sessions"][ref] for ref in marks if ref in ids["sessions"]}
+            attendance_totals.refresh(conn, sessions - new)
         # Logged as "import" too, so the stale check tells an import's change from the app's.
         for chunk in _chunks(plan.updated, WRITE_CHUNK):
             io_sql.audit_rows(conn, actor.username, "import", entity,
@@ -764,6 +783,22 @@ def _write(conn: Connection, actor: Scope, plans: dict[str, _Plan]) -> None:
                                for old, clean, changed in chunk])
         if name in named and plan.added:
             ids[name] = io_sql.ids_by_key(conn, name, sorted(named[name]))
+
+
+def _new_session_marks(plans: dict[str, _Plan]) -> dict[str, list[str]]:
+    """The marks (statuses) the file gives each session it adds, by ref: all of that session's
+    marks, since no stored mark can name a session that does not exist yet. Sessions added without
+    marks are here too (an empty list: totals of zero)."""
+    added = plans.get("sessions")
+    if added is None or not added.added:
+        return {}
+    marks: dict[str, list[str]] = {clean["ref"]: [] for clean in added.added}
+    attendance = plans.get("attendance")
+    for clean in attendance.added if attendance is not None else ():
+        statuses = marks.get(clean["session_ref"])
+        if statuses is not None:
+            statuses.append(clean["status"])
+    return marks
 
 
 def _entity_id(name: str, clean: dict[str, Any]) -> str:
