@@ -196,7 +196,9 @@ def test_wrong_codes_use_up_the_challenge_and_count_as_failures(accounts) -> Non
     now = db.utcnow()
     totp, _ = _enrolled(accounts, now)
     pending = attempt(accounts, "root", PASSWORD, now, client=ALICE)
-    wrong = "123456" if totp.at(now) != "123456" else "654321"
+    # wrong for every step the server accepts (the one before and after count too), not only now's
+    accepted = {totp.at(now + timedelta(seconds=auth.TOTP_STEP * k)) for k in (-1, 0, 1)}
+    wrong = next(c for c in ("123456", "654321", "111111", "999999") if c not in accepted)
     reasons = [code(accounts, pending.challenge, wrong, now).reason for _ in range(auth.CHALLENGE_TRIES)]
     assert reasons == ["invalid"] * (auth.CHALLENGE_TRIES - 1) + ["expired"]
     assert code(accounts, pending.challenge, totp.at(now), now).reason == "expired"
