@@ -44,35 +44,59 @@ def free_port() -> int:
 def start_app(db_path: Path | str, extra_env: dict[str, str] | None = None, timeout: float = 60,
               log_path: Path | None = None) -> Iterator[str]:
     """Run the app (app.py: Streamlit plus the /account routes) on ``db_path`` (a DuckDB file or a
-    postgresql:// URL); yield its base URL. The server's output goes to ``log_path``."""
-    port = free_port()
-    env = {**os.environ, "PILOT_DB": str(db_path), **(extra_env or {})}
-    log = open(log_path or Path(db_path).with_suffix(".app.log"), "w")
-    proc = subprocess.Popen(
-        [PYTHON, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + timeout
-        while True:
+    postgresql:// URL); yield its base URL. The server's output goes to ``log_path``.
+
+    The port is free when picked, not when Streamlit binds it: another xdist worker's server may
+    take it in between. Then this server exits ("Port ... is not available") while the other one
+    answers the health check, so the URL is handed back only once this process has said it serves
+    that port, and a taken port is tried again with another one."""
+    env = {**os.environ, "PILOT_DB": str(db_path), "PYTHONUNBUFFERED": "1", **(extra_env or {})}
+    log_file = Path(log_path or Path(db_path).with_suffix(".app.log"))
+    deadline = time.time() + timeout
+    for _attempt in range(5):
+        port = free_port()
+        log = open(log_file, "w")
+        proc = subprocess.Popen(
+            [PYTHON, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
+             "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            if _serves(proc, base, log_file, deadline):
+                yield base
+                return
+        finally:
+            _stop(proc)
+            log.close()
+    raise RuntimeError(f"the app did not start on a free port: see {log_file}")
+
+
+def _serves(proc: subprocess.Popen, base: str, log_file: Path, deadline: float) -> bool:
+    """True once ``proc`` itself serves ``base`` (it printed the URL and the health check answers);
+    False when it exited first (its port was taken)."""
+    while True:
+        if proc.poll() is not None:
+            if "is not available" in log_file.read_text(errors="replace"):  # Streamlit's words
+                return False
+            raise RuntimeError(f"the app did not start: see {log_file}")
+        if base in log_file.read_text(errors="replace"):
             try:
                 with urllib.request.urlopen(base + "/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
+                    if r.status == 200 and proc.poll() is None:
+                        return True
             except OSError:
                 pass
-            if proc.poll() is not None or time.time() > deadline:
-                raise RuntimeError(f"the app did not start: see {log.name}")
-            time.sleep(0.3)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+        if time.time() > deadline:
+            raise RuntimeError(f"the app did not start: see {log_file}")
+        time.sleep(0.3)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 def launch_chromium(playwright):  # type: ignore[no-untyped-def]
