@@ -125,7 +125,16 @@ def test_the_demo_password_is_refused_as_a_new_password() -> None:
 
 
 def start_and_wait(url: str, extra_env: dict[str, str], log: Path, timeout: float = 60):
-    """Start the app; return (exit code or None if it serves, its output)."""
+    """Start the app; return (exit code or None if it serves, its output). A port another xdist
+    worker's server took between free_port() and the bind is tried again on another port."""
+    for _attempt in range(5):
+        code, output = _start_once(url, extra_env, log, timeout)
+        if not (code is not None and "is not available" in output):  # Streamlit's "Port N is not available"
+            return code, output
+    return code, output
+
+
+def _start_once(url: str, extra_env: dict[str, str], log: Path, timeout: float):
     import time
     import urllib.request
     port = free_port()
