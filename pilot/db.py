@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -45,6 +45,12 @@ def is_postgres(url: str) -> bool:
     return url.startswith(("postgresql://", "postgresql+", "postgres://"))
 
 
+def _utc_session(dbapi_conn: Any, _record: Any) -> None:
+    with dbapi_conn.cursor() as cursor:
+        cursor.execute("SET TIME ZONE 'UTC'")
+    dbapi_conn.commit()
+
+
 def make_engine(url: str | None = None) -> Engine:
     """Create an engine. DuckDB is opened with external access and extension loading off."""
     url = url or settings().db
@@ -53,7 +59,12 @@ def make_engine(url: str | None = None) -> Engine:
             url = "postgresql://" + url[len("postgres://"):]
         if url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url[len("postgresql://"):]
-        return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        engine = sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        # Timestamps are naive UTC (utcnow); the schema's DEFAULT CURRENT_TIMESTAMP follows the
+        # session's zone, which is the server's or the role's (Europe/Helsinki stored them 2-3 h
+        # ahead). DuckDB without ICU already works in UTC.
+        sa.event.listen(engine, "connect", _utc_session)
+        return engine
     path = Path(url)
     if str(path) != ":memory:":
         path.parent.mkdir(parents=True, exist_ok=True)
